@@ -1,0 +1,259 @@
+"""The backend seam: everything that differs between numpy and torch arrays.
+
+Layer, loss, activation and optimizer math in teachkeras is written once, against the
+array API (``xp = namespace(x)``), so the same code runs on numpy arrays and on torch
+tensors on any device. What cannot be written that way lives here:
+
+* the default float type (``floatx``, float32 unless changed),
+* seeded random numbers (``RandomGenerator``) that draw on the right device,
+* device placement (``to_device``) and conversion back to numpy (``to_numpy``),
+* unique layer names (``unique_name``), reset by ``clear_session``.
+
+Hand-written tooling: no chapter builds this module.
+
+>>> import numpy as np
+>>> x = np.ones((2, 3), dtype="float32")
+>>> namespace(x).sum(x, axis=0).tolist()
+[2.0, 2.0, 2.0]
+>>> floatx()
+'float32'
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+
+import array_api_compat
+import numpy as np
+
+__all__ = [
+    "RandomGenerator",
+    "clear_session",
+    "device_of",
+    "floatx",
+    "global_generator",
+    "is_torch",
+    "namespace",
+    "set_floatx",
+    "set_random_seed",
+    "standardize_dtype",
+    "to_device",
+    "to_numpy",
+    "unique_name",
+]
+
+_FLOAT_TYPES = ("float16", "float32", "float64")
+_floatx = "float32"
+
+
+def floatx() -> str:
+    """The default float type of weights and inputs, as a string ('float32')."""
+    return _floatx
+
+
+def set_floatx(dtype: str) -> None:
+    """Set the default float type: 'float16', 'float32' or 'float64'."""
+    global _floatx
+    if dtype not in _FLOAT_TYPES:
+        raise ValueError(f"set_floatx: dtype must be one of {_FLOAT_TYPES}, received {dtype!r}")
+    _floatx = dtype
+
+
+def standardize_dtype(dtype) -> str:
+    """Name of a dtype given as a string, numpy dtype or torch dtype: 'float32', 'int64', ..."""
+    if dtype is None:
+        return floatx()
+    if isinstance(dtype, str):
+        name = dtype
+    elif hasattr(dtype, "is_floating_point"):  # a torch.dtype
+        name = str(dtype).removeprefix("torch.")
+    else:
+        name = np.dtype(dtype).name
+    try:
+        np.dtype(name)
+    except TypeError:
+        raise ValueError(f"dtype: expected a numeric dtype name such as 'float32', received {dtype!r}") from None
+    return name
+
+
+# ---------------------------------------------------------------- arrays and devices
+
+
+def namespace(*arrays):
+    """The array-API namespace of ``arrays``: ``array_api_compat.numpy`` or ``.torch``."""
+    return array_api_compat.array_namespace(*arrays)
+
+
+def is_torch(x) -> bool:
+    """True for a torch tensor (without importing torch)."""
+    return array_api_compat.is_torch_array(x)
+
+
+def device_of(x) -> str | None:
+    """``None`` for numpy arrays; the torch device string ('cpu', 'cuda:0') for tensors."""
+    if is_torch(x):
+        return str(x.device)
+    return None
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - depends on the machine
+        raise ImportError(
+            "device: a torch device was requested but torch is not installed; "
+            "install it with `pip install teachkeras[torch]`"
+        ) from None
+    return torch
+
+
+def to_device(x, device: str | None = None, dtype=None):
+    """Place ``x`` on ``device``: None means a numpy array, anything else a torch tensor.
+
+    ``device`` is ``None`` / ``'numpy'`` (numpy), or a torch device string such as
+    ``'cpu'``, ``'cuda'``, ``'cuda:1'`` or ``'mps'``. ``dtype`` (a name) converts on the way;
+    without it floats keep their type and Python scalars and lists become ``floatx()``.
+    Nothing is copied when ``x`` is already there with that dtype.
+    """
+    if device in (None, "numpy"):
+        array = to_numpy(x)
+        if dtype is not None:
+            array = array.astype(standardize_dtype(dtype), copy=False)
+        elif array.dtype == np.float64 and not isinstance(x, np.ndarray):
+            array = array.astype(floatx())
+        return array
+    torch = _torch()
+    torch_dtype = getattr(torch, standardize_dtype(dtype)) if dtype is not None else None
+    if is_torch(x):
+        return x.to(device=device, dtype=torch_dtype) if torch_dtype else x.to(device=device)
+    array = np.asarray(x)
+    if torch_dtype is None and array.dtype == np.float64 and not isinstance(x, np.ndarray):
+        torch_dtype = getattr(torch, floatx())
+    return torch.as_tensor(array, device=device, dtype=torch_dtype)
+
+
+def to_numpy(x) -> np.ndarray:
+    """A numpy view or copy of ``x`` (a numpy array, torch tensor, Variable or nested list)."""
+    if is_torch(x):
+        return x.detach().cpu().numpy()
+    if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
+        return to_numpy(x.numpy())
+    return np.asarray(x)
+
+
+# ---------------------------------------------------------------- random numbers
+
+
+class RandomGenerator:
+    """Seeded random numbers that land on the device of the array they are drawn ``like``.
+
+    A layer that needs randomness (Dropout, an initializer) owns one of these, so no
+    global state is touched and a seed makes a run repeatable. Draws are made with numpy's
+    PCG64 on the host for numpy arrays and with a torch generator on the tensor's device
+    for torch tensors (moving masks from host to GPU every step would be slow).
+
+    >>> rng = RandomGenerator(seed=0)
+    >>> rng.uniform((2,)).round(3).tolist()
+    [0.637, 0.27]
+    """
+
+    def __init__(self, seed: int | None = None):
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"seed: expected a non-negative integer or None, received {seed!r}")
+        if seed is None:
+            seed = int(global_generator().integers(2**31))
+        self.seed = int(seed)
+        self._numpy = np.random.default_rng(self.seed)
+        self._torch = {}  # device -> torch.Generator
+
+    def _torch_generator(self, device):
+        if device not in self._torch:
+            torch = _torch()
+            generator = torch.Generator(device=device)
+            generator.manual_seed(self.seed)
+            self._torch[device] = generator
+        return self._torch[device]
+
+    def uniform(self, shape, minval=0.0, maxval=1.0, dtype=None, like=None):
+        """Uniform numbers in [minval, maxval) of ``shape``, on ``like``'s device."""
+        dtype = standardize_dtype(dtype)
+        if like is not None and is_torch(like):
+            torch = _torch()
+            out = torch.empty(tuple(shape), dtype=getattr(torch, dtype), device=like.device)
+            return out.uniform_(minval, maxval, generator=self._torch_generator(str(like.device)))
+        return self._numpy.uniform(minval, maxval, size=tuple(shape)).astype(dtype)
+
+    def normal(self, shape, mean=0.0, stddev=1.0, dtype=None, like=None):
+        """Normal numbers of ``shape``, on ``like``'s device."""
+        dtype = standardize_dtype(dtype)
+        if like is not None and is_torch(like):
+            torch = _torch()
+            out = torch.empty(tuple(shape), dtype=getattr(torch, dtype), device=like.device)
+            return out.normal_(mean, stddev, generator=self._torch_generator(str(like.device)))
+        return self._numpy.normal(mean, stddev, size=tuple(shape)).astype(dtype)
+
+    def truncated_normal(self, shape, mean=0.0, stddev=1.0, dtype=None):
+        """Normal numbers redrawn until within two standard deviations (host only)."""
+        values = self._numpy.normal(0.0, 1.0, size=tuple(shape))
+        outside = np.abs(values) > 2
+        while outside.any():
+            values[outside] = self._numpy.normal(0.0, 1.0, size=int(outside.sum()))
+            outside = np.abs(values) > 2
+        return (mean + stddev * values).astype(standardize_dtype(dtype))
+
+    def permutation(self, n: int) -> np.ndarray:
+        """A random permutation of ``range(n)`` (host indices, used for shuffling)."""
+        return self._numpy.permutation(n)
+
+    def integers(self, high: int) -> int:
+        return int(self._numpy.integers(high))
+
+
+_global_generator = np.random.default_rng()
+
+
+def global_generator() -> np.random.Generator:
+    """The generator that unseeded layers and initializers draw their seeds from."""
+    return _global_generator
+
+
+def set_random_seed(seed: int) -> None:
+    """Make everything that follows repeatable (Keras: ``keras.utils.set_random_seed``).
+
+    Seeds teachkeras' own generator, and torch's when torch is installed. numpy's and
+    Python's global generators are left alone: teachkeras never draws from them.
+    """
+    global _global_generator
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"set_random_seed: seed must be a non-negative integer, received {seed!r}")
+    _global_generator = np.random.default_rng(int(seed))
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.manual_seed(int(seed))
+
+
+# ---------------------------------------------------------------- names
+
+
+_name_counts: collections.Counter = collections.Counter()
+
+
+def unique_name(prefix: str) -> str:
+    """'dense', then 'dense_1', 'dense_2', ... as Keras names layers."""
+    count = _name_counts[prefix]
+    _name_counts[prefix] += 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def snake_case(name: str) -> str:
+    """'Conv2DTranspose' -> 'conv2d_transpose', 'LeakyReLU' -> 'leaky_re_lu' (Keras' rule)."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def clear_session() -> None:
+    """Forget layer names handed out so far, so the next Dense is called 'dense' again."""
+    _name_counts.clear()
