@@ -1,0 +1,12 @@
+"""teachkeras: a Keras-compatible deep-learning library in numpy, built chapter by chapter.
+
+``import teachkeras as keras`` and Keras tutorial code runs: ``keras.layers.Dense``,
+``keras.Sequential``, ``keras.optimizers.RMSprop``, ``keras.datasets.mnist`` and so on. Each
+module says which notebook in ``notebooks/`` builds it. Nothing here touches the network.
+"""
+
+__version__ = "0.1.0"
+
+from teachkeras import activations, backend, initializers, layers, ops, optimizers
+
+__all__ = ["activations", "backend", "initializers", "layers", "ops", "optimizers"]
