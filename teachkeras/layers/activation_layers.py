@@ -10,7 +10,7 @@ import warnings
 
 from teachkeras import initializers
 from teachkeras.backend import namespace
-from teachkeras.layers.base import Layer
+from teachkeras.layers.base import InputSpec, Layer
 from teachkeras.ops import unbroadcast
 
 
@@ -68,6 +68,9 @@ class PReLU(Layer):
                 )
             shape[axis - 1] = 1
         self.alpha = self.add_weight(tuple(shape), self.alpha_initializer, name="alpha")
+        shared = set(self.shared_axes or [])
+        fixed = {axis: input_shape[axis] for axis in range(1, len(input_shape)) if axis not in shared}
+        self.input_spec = InputSpec(ndim=len(input_shape), axes=fixed)
 
     def call(self, inputs, training=False):
         self.inputs = inputs

@@ -1,0 +1,110 @@
+"""One contract, applied to every layer: a new layer gets all of it by being listed in CASES.
+
+For each case: output shape matches ``compute_output_shape``; config round-trips and the copy
+computes the same outputs; weights get/set round-trip and wrong shapes are refused; backward
+matches finite differences (float64) and torch autograd; numpy and torch agree (float32);
+a built layer called with an incompatible shape raises a ValueError naming the layer.
+"""
+
+import numpy as np
+import pytest
+
+from teachkeras import layers
+from teachkeras.backend import clear_session
+from teachkeras.testing import check_backend_parity, check_gradients, check_torch_autograd
+
+
+class Case:
+    def __init__(self, make, input_shape, bad_shape=None, id=None, positive=False):
+        self.make = make              # keyword arguments -> a new layer
+        self.input_shape = input_shape  # one batch, e.g. (4, 3)
+        self.bad_shape = bad_shape    # a shape the built layer must refuse
+        self.id = id
+        self.positive = positive      # keep inputs away from kinks (relu at 0)
+
+    def inputs(self, dtype="float64", seed=0):
+        values = np.random.default_rng(seed).normal(size=self.input_shape)
+        if self.positive:
+            values = np.sign(values) * (np.abs(values) + 0.1)
+        return values.astype(dtype)
+
+
+CASES = [
+    Case(lambda **kw: layers.Dense(5, **kw), (4, 3), bad_shape=(4, 2), id="dense"),
+    Case(lambda **kw: layers.Dense(2, activation="tanh", use_bias=False, **kw), (2, 3, 4), bad_shape=(2, 3, 5),
+         id="dense-3d-tanh-nobias"),
+    Case(lambda **kw: layers.Dense(4, activation="softmax", **kw), (3, 6), id="dense-softmax"),
+    Case(lambda **kw: layers.Dense(3, activation="relu", **kw), (5, 4), id="dense-relu", positive=True),
+    Case(lambda **kw: layers.Activation("sigmoid", **kw), (3, 4), id="activation-sigmoid"),
+    Case(lambda **kw: layers.Activation("softplus", **kw), (3, 4), id="activation-softplus"),
+    Case(lambda **kw: layers.LeakyReLU(**kw), (3, 4), id="leaky_relu", positive=True),
+    Case(lambda **kw: layers.PReLU(alpha_initializer="random_uniform", **kw), (3, 4, 2), bad_shape=(3, 5, 2),
+         id="prelu", positive=True),
+    Case(lambda **kw: layers.PReLU(alpha_initializer=layers.base.initializers.Constant(0.25), shared_axes=[1], **kw),
+         (3, 4, 2), id="prelu-shared", positive=True),
+]
+
+
+@pytest.fixture(params=CASES, ids=lambda case: case.id)
+def case(request):
+    clear_session()
+    return request.param
+
+
+def test_output_shape_matches_compute_output_shape(case):
+    layer = case.make()
+    outputs = layer(case.inputs("float32"))
+    assert outputs.dtype == np.float32
+    assert layer.compute_output_shape((None,) + case.input_shape[1:]) == (None,) + tuple(outputs.shape[1:])
+    assert case.make().compute_output_shape(case.input_shape) == tuple(outputs.shape)
+
+
+def test_config_round_trip_computes_the_same(case):
+    layer = case.make()
+    inputs = case.inputs("float32")
+    outputs = layer(inputs)
+    config = layer.get_config()
+    copy = type(layer).from_config(config)
+    assert copy.get_config() == config
+    copy(inputs)
+    copy.set_weights(layer.get_weights())
+    np.testing.assert_allclose(copy(inputs), outputs, rtol=1e-6)
+
+
+def test_weights_get_set_round_trip_and_refuse_wrong_shapes(case):
+    layer = case.make()
+    layer(case.inputs("float32"))
+    weights = layer.get_weights()
+    assert layer.count_params() == sum(w.size for w in weights)
+    shifted = [w + 1 for w in weights]
+    layer.set_weights(shifted)
+    for got, expected in zip(layer.get_weights(), shifted):
+        np.testing.assert_array_equal(got, expected)
+    if weights:
+        with pytest.raises(ValueError, match=layer.name):
+            layer.set_weights([np.zeros(w.shape + (1,)) for w in weights])
+        with pytest.raises(ValueError, match="expected a list of"):
+            layer.set_weights(weights[:-1])
+
+
+def test_backward_matches_finite_differences(case):
+    check_gradients(case.make(dtype="float64"), case.inputs("float64"))
+
+
+def test_backward_matches_torch_autograd(case):
+    pytest.importorskip("torch")
+    check_torch_autograd(case.make(dtype="float64"), case.inputs("float64"))
+
+
+def test_numpy_and_torch_agree(case):
+    pytest.importorskip("torch")
+    check_backend_parity(lambda: case.make(), case.inputs("float32"))
+
+
+def test_incompatible_input_is_refused_with_the_layer_named(case):
+    if case.bad_shape is None:
+        pytest.skip("this layer accepts any shape")
+    layer = case.make()
+    layer(case.inputs("float32"))
+    with pytest.raises(ValueError, match=rf"layer {layer.name!r}.*received shape {case.bad_shape}".replace("(", r"\(").replace(")", r"\)")):
+        layer(np.zeros(case.bad_shape, dtype="float32"))
