@@ -9,7 +9,8 @@ only ``build`` (create slots) and ``update_step`` (the rule), so the rule reads 
 Clipping follows Keras 3: ``clipnorm`` rescales each gradient to norm at most ``clipnorm``
 (per variable), ``global_clipnorm`` rescales all of them together, ``clipvalue`` clips each
 element to [-clipvalue, clipvalue]. ``learning_rate`` may be a number or a schedule (any
-callable of the iteration count).
+callable of the iteration count). The notes' ``decay=`` (Keras 2) still works, with a
+DeprecationWarning: the step's rate is ``learning_rate / (1 + decay * iterations)``.
 """
 import math
 import numbers
@@ -36,6 +37,15 @@ class Optimizer:
             learning_rate = kwargs.pop("lr")
         if learning_rate is None:
             learning_rate = self.DEFAULT_LEARNING_RATE
+        decay = kwargs.pop("decay", 0.0)
+        if decay:
+            warnings.warn(
+                f"{type(self).__name__}: decay= is the Keras 2 spelling (removed in Keras 3) of "
+                "learning_rate / (1 + decay * iterations); a learning-rate schedule says the same",
+                DeprecationWarning, stacklevel=3,
+            )
+            if not (isinstance(decay, numbers.Real) and decay >= 0):
+                raise ValueError(f"{type(self).__name__}: decay must be a number >= 0, received {decay!r}")
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
         if sum(option is not None for option in (clipnorm, clipvalue, global_clipnorm)) > 1:
@@ -55,6 +65,7 @@ class Optimizer:
                 )
             learning_rate = float(learning_rate)
         self.learning_rate = learning_rate
+        self.decay = float(decay)
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
@@ -91,8 +102,12 @@ class Optimizer:
     def current_learning_rate(self):
         """The learning rate for this step: the number, or the schedule at ``iterations``."""
         if callable(self.learning_rate):
-            return float(self.learning_rate(self.iterations))
-        return self.learning_rate
+            learning_rate = float(self.learning_rate(self.iterations))
+        else:
+            learning_rate = self.learning_rate
+        if self.decay:
+            learning_rate /= 1.0 + self.decay * self.iterations
+        return learning_rate
 
     def apply_gradients(self, grads_and_vars):
         """Keras' spelling: ``optimizer.apply_gradients(zip(grads, variables))``."""
@@ -143,6 +158,7 @@ class Optimizer:
         return {
             "name": self.name, "learning_rate": learning_rate, "clipnorm": self.clipnorm,
             "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm,
+            **({"decay": self.decay} if self.decay else {}),
         }
 
     @classmethod
