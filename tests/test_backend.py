@@ -1,0 +1,88 @@
+"""The backend seam: dtypes, devices, seeded random numbers, names."""
+
+import numpy as np
+import pytest
+
+from teachkeras import backend
+
+
+def test_floatx_default_and_validation():
+    assert backend.floatx() == "float32"
+    with pytest.raises(ValueError, match="set_floatx: dtype must be one of"):
+        backend.set_floatx("float8")
+    backend.set_floatx("float64")
+    try:
+        assert backend.floatx() == "float64"
+    finally:
+        backend.set_floatx("float32")
+
+
+def test_standardize_dtype_accepts_names_numpy_and_torch():
+    torch = pytest.importorskip("torch")
+    assert backend.standardize_dtype(np.float32) == "float32"
+    assert backend.standardize_dtype(np.dtype("int64")) == "int64"
+    assert backend.standardize_dtype(torch.float64) == "float64"
+    assert backend.standardize_dtype(None) == "float32"
+    with pytest.raises(ValueError, match="expected a numeric dtype"):
+        backend.standardize_dtype("floaty")
+
+
+def test_to_device_numpy_keeps_arrays_and_converts_lists_to_floatx():
+    array = np.arange(3.0)
+    assert backend.to_device(array) is array  # float64 numpy arrays are the caller's choice
+    assert backend.to_device([1.0, 2.0]).dtype == np.float32
+    assert backend.to_device(array, dtype="float32").dtype == np.float32
+
+
+def test_to_device_torch_round_trip():
+    torch = pytest.importorskip("torch")
+    tensor = backend.to_device(np.arange(6, dtype="float32").reshape(2, 3), "cpu")
+    assert isinstance(tensor, torch.Tensor) and backend.is_torch(tensor)
+    assert backend.device_of(tensor) == "cpu" and backend.device_of(np.zeros(1)) is None
+    np.testing.assert_array_equal(backend.to_numpy(tensor), np.arange(6).reshape(2, 3))
+    assert backend.to_device([0.5], "cpu").dtype == torch.float32
+    assert backend.to_device(tensor, None).__class__ is np.ndarray
+
+
+def test_namespace_is_shared_by_numpy_and_torch_code():
+    torch = pytest.importorskip("torch")
+    for x in (np.ones((2, 3), "float32"), torch.ones((2, 3))):
+        xp = backend.namespace(x)
+        assert backend.to_numpy(xp.sum(x, axis=1)).tolist() == [3.0, 3.0]
+
+
+def test_random_generator_is_repeatable_on_numpy_and_torch():
+    torch = pytest.importorskip("torch")
+    first, second = backend.RandomGenerator(7), backend.RandomGenerator(7)
+    np.testing.assert_array_equal(first.uniform((3, 2)), second.uniform((3, 2)))
+    like = torch.zeros(1)
+    a, b = first.normal((4,), like=like), second.normal((4,), like=like)
+    assert isinstance(a, torch.Tensor) and torch.equal(a, b)
+    assert not np.array_equal(backend.RandomGenerator(8).uniform((5,)), backend.RandomGenerator(7).uniform((5,)))
+    truncated = backend.RandomGenerator(0).truncated_normal((10000,), stddev=2.0, dtype="float64")
+    assert np.abs(truncated).max() <= 4.0
+
+
+def test_random_generator_rejects_bad_seeds():
+    for seed in (-1, 1.5, True, "0"):
+        with pytest.raises(ValueError, match="seed: expected a non-negative integer"):
+            backend.RandomGenerator(seed)
+
+
+def test_set_random_seed_makes_unseeded_draws_repeatable():
+    backend.set_random_seed(3)
+    first = backend.RandomGenerator().uniform((4,))
+    backend.set_random_seed(3)
+    np.testing.assert_array_equal(backend.RandomGenerator().uniform((4,)), first)
+    with pytest.raises(ValueError, match="set_random_seed: seed must be"):
+        backend.set_random_seed(-2)
+
+
+def test_unique_names_follow_keras_and_reset():
+    backend.clear_session()
+    assert [backend.unique_name("dense") for _ in range(3)] == ["dense", "dense_1", "dense_2"]
+    backend.clear_session()
+    assert backend.unique_name("dense") == "dense"
+    assert backend.snake_case("Conv2DTranspose") == "conv2d_transpose"
+    assert backend.snake_case("LeakyReLU") == "leaky_re_lu"
+    assert backend.snake_case("MaxPooling2D") == "max_pooling2d"
