@@ -154,7 +154,7 @@ class RandomGenerator:
     for torch tensors (moving masks from host to GPU every step would be slow).
 
     >>> rng = RandomGenerator(seed=0)
-    >>> rng.uniform((2,)).round(3).tolist()
+    >>> rng.uniform((2,), dtype="float64").round(3).tolist()
     [0.637, 0.27]
     """
 
