@@ -8,5 +8,6 @@ module says which notebook in ``notebooks/`` builds it. Nothing here touches the
 __version__ = "0.1.0"
 
 from teachkeras import activations, backend, initializers, layers, ops, optimizers
+from teachkeras import datasets
 
-__all__ = ["activations", "backend", "initializers", "layers", "ops", "optimizers"]
+__all__ = ["activations", "backend", "datasets", "initializers", "layers", "ops", "optimizers"]

@@ -1,0 +1,449 @@
+"""teachkeras.datasets: the shared offline copies, the search order, downloads and bad files.
+
+Downloads come from mirrors served by ``http.server`` on 127.0.0.1 inside the test: nothing
+here touches the internet. The real-data tests read the offline copies that
+``TEACHKERAS_DATASETS`` points at (CI and tests/conftest.py set it).
+"""
+
+import dataclasses
+import gzip
+import hashlib
+import http.server
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from teachkeras.datasets import ChecksumError, DatasetUnavailableError, IDXFormatError, fashion_mnist, files, mnist
+from teachkeras.datasets.idx import idx_bytes, parse_idx, read_idx
+
+ROOT = Path(__file__).resolve().parent.parent
+FOLDERS = ("mnist", "fashion-mnist")
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def shared_dir():
+    """The folder TEACHKERAS_DATASETS names (holding mnist/ and fashion-mnist/), or skip."""
+    folder, note = files._env_dir()
+    if folder is None or not all((folder / name).is_dir() for name in FOLDERS):
+        pytest.skip(f"the offline dataset copies are not available: {note}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def mnist_arrays(shared_dir):
+    return mnist.load_data()
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """No dataset anywhere: empty home, no TEACHKERAS_DATASETS, no checkout, no system folder."""
+    monkeypatch.delenv(files.ENV_VAR, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(files, "SYSTEM_DIR", tmp_path / "system")
+    monkeypatch.setattr(files, "repo_root", lambda: None)
+    return tmp_path
+
+
+def cache_of(tmp_path, folder):
+    return tmp_path / "home" / ".teachkeras" / "datasets" / folder
+
+
+def entries(folder):
+    """Every file in ``folder`` (hidden temporary files included), as names."""
+    return sorted(os.listdir(folder)) if folder.is_dir() else []
+
+
+class Mirror:
+    """An HTTP server on 127.0.0.1 serving ``routes``: path -> (body, behaviour).
+
+    behaviour 'ok' sends the body; 'truncate' announces the full length, sends half and hangs up.
+    Unknown paths get 404. ``requests`` counts the GETs.
+    """
+
+    def __init__(self):
+        self.routes = {}
+        self.requests = 0
+        mirror = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                mirror.requests += 1
+                if self.path not in mirror.routes:
+                    self.send_error(404)
+                    return
+                body, behaviour = mirror.routes[self.path]
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body if behaviour == "ok" else body[: len(body) // 2])
+
+            def log_message(self, *args):  # keep the test output quiet
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, prefix):
+        return f"http://127.0.0.1:{self.server.server_address[1]}/{prefix}/"
+
+    def serve(self, prefix, name, body, behaviour="ok"):
+        self.routes[f"/{prefix}/{name}"] = (body, behaviour)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def mirror():
+    server = Mirror()
+    yield server
+    server.close()
+
+
+def dead_url():
+    """A URL on a port nothing listens on (connection refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/gone/"
+
+
+def tiny_dataset(mirrors=()):
+    """A small dataset in MNIST's layout, its spec (with true checksums) and its IDX bytes."""
+    rng = np.random.default_rng(0)
+    arrays = [
+        rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, (6,), dtype=np.uint8),
+        rng.integers(0, 256, (4, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, (4,), dtype=np.uint8),
+    ]
+    names = [file.name for file in mnist.SPEC.files]
+    contents = {name: idx_bytes(array) for name, array in zip(names, arrays)}
+    spec = files.DatasetSpec(
+        title="Tiny",
+        folder="tiny",
+        files=tuple(files.DatasetFile(name, hashlib.sha256(contents[name]).hexdigest()) for name in names),
+        mirrors=tuple(mirrors),
+    )
+    return spec, arrays, contents
+
+
+def serve_all(mirror, prefix, contents, corrupt=None, truncate=None):
+    """Serve every file gzipped under ``prefix``; ``corrupt``: one name served with a flipped byte."""
+    for name, data in contents.items():
+        if name == corrupt:
+            data = data[:-1] + bytes([data[-1] ^ 0xFF])
+        mirror.serve(prefix, name + ".gz", gzip.compress(data, mtime=0), "truncate" if name == truncate else "ok")
+
+
+# ---------------------------------------------------------------- the real data, offline copies
+
+
+def test_mnist_matches_the_published_facts(mnist_arrays):
+    (x_train, y_train), (x_test, y_test) = mnist_arrays
+    assert (x_train.shape, x_test.shape) == ((60000, 28, 28), (10000, 28, 28))
+    assert (y_train.shape, y_test.shape) == ((60000,), (10000,))
+    assert {array.dtype for array in (x_train, y_train, x_test, y_test)} == {np.dtype("uint8")}
+    assert np.bincount(y_train).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert y_test[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert x_train.min() == 0 and x_train.max() == 255
+    assert x_train.flags.writeable  # as Keras' arrays: scaling in place works
+
+
+def test_fashion_mnist_matches_the_published_facts(shared_dir):
+    (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()
+    assert (x_train.shape, x_test.shape) == ((60000, 28, 28), (10000, 28, 28))
+    assert x_train.dtype == y_train.dtype == np.uint8
+    assert np.bincount(y_train).tolist() == [6000] * 10
+    assert np.bincount(y_test).tolist() == [1000] * 10
+    assert y_train[:10].tolist() == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]
+    assert len(fashion_mnist.CLASS_NAMES) == 10
+
+
+def test_fashion_mnist_equals_what_keras_reads_from_the_same_files(shared_dir, monkeypatch):
+    pytest.importorskip("keras")
+    from keras.src.datasets import fashion_mnist as keras_fashion_mnist
+
+    origins = []
+
+    def local_get_file(fname, origin, cache_subdir):
+        origins.append(origin)
+        return str(shared_dir / "fashion-mnist" / fname)
+
+    monkeypatch.setattr(keras_fashion_mnist, "get_file", local_get_file)
+    expected = keras_fashion_mnist.load_data()
+    received = fashion_mnist.load_data()
+    for want, got in zip([*expected[0], *expected[1]], [*received[0], *received[1]]):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    # teachkeras' first Fashion-MNIST mirror is the one Keras downloads from
+    assert all(origin.startswith(fashion_mnist.MIRRORS[0]) for origin in origins)
+
+
+def test_keras_npz_file_is_read_and_verified(mnist_arrays, tmp_path):
+    (x_train, y_train), (x_test, y_test) = mnist_arrays
+    npz = tmp_path / "mnist.npz"
+    np.savez(npz, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    (a, b), (c, d) = mnist.load_data(path=npz)
+    for got, want in ((a, x_train), (b, y_train), (c, x_test), (d, y_test)):
+        np.testing.assert_array_equal(got, want)
+
+    changed = x_test.copy()
+    changed[0, 0, 0] = 1
+    np.savez(npz, x_train=x_train, y_train=y_train, x_test=changed, y_test=y_test)
+    with pytest.raises(ChecksumError, match=r"mnist\.npz: x_test is not MNIST's t10k-images-idx3-ubyte"):
+        mnist.load_data(path=npz)
+
+
+def test_keras_npz_format_matches_keras(mnist_arrays, tmp_path, monkeypatch):
+    pytest.importorskip("keras")
+    from keras.src.datasets import mnist as keras_mnist
+
+    (x_train, y_train), (x_test, y_test) = mnist_arrays
+    npz = tmp_path / "mnist.npz"
+    np.savez(npz, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    monkeypatch.setattr(keras_mnist, "get_file", lambda fname, origin, file_hash: str(npz))
+    (a, _), (_, d) = keras_mnist.load_data()
+    np.testing.assert_array_equal(a, x_train)
+    np.testing.assert_array_equal(d, y_test)
+
+
+def test_relative_variable_resolves_against_the_repository_root(shared_dir, tmp_path, monkeypatch):
+    if files.repo_root() is None:
+        pytest.skip("teachkeras does not run from a checkout here")
+    relative = os.path.relpath(shared_dir, files.repo_root())
+    monkeypatch.setenv(files.ENV_VAR, relative)
+    monkeypatch.chdir(tmp_path)  # where `relative` means nothing: the repository root is tried next
+    folder, _ = files._env_dir()
+    assert folder == shared_dir.resolve()
+    monkeypatch.chdir(ROOT / "notebooks" if (ROOT / "notebooks").is_dir() else ROOT)
+    assert files._env_dir()[0] == shared_dir.resolve()
+
+
+def test_readme_checksums_are_the_ones_in_the_code():
+    readme = (ROOT / "datasets" / "README.md").read_text(encoding="utf-8")
+    table = dict(re.findall(r"^\| ([\w-]+/[\w-]+) \| ([0-9a-f]{64}) \|$", readme, flags=re.MULTILINE))
+    in_code = {f"{spec.folder}/{file.name}": file.sha256 for spec in (mnist.SPEC, fashion_mnist.SPEC) for file in spec.files}
+    assert table == in_code
+
+
+# ---------------------------------------------------------------- where files are looked for
+
+
+def test_search_order(isolated, monkeypatch):
+    spec, _, contents = tiny_dataset()
+    file = spec.files[0]
+    env = isolated / "env"
+    home = isolated / "home" / ".teachkeras" / "datasets"
+    system = isolated / "system"
+    for base in (env, home, system):
+        (base / "tiny").mkdir(parents=True)
+        (base / "tiny" / file.name).write_bytes(contents[file.name])
+    repo = isolated / "repo"
+    (repo / "datasets" / "tiny").mkdir(parents=True)
+    (repo / "datasets" / "tiny" / (file.name + ".gz")).write_bytes(gzip.compress(contents[file.name]))
+    monkeypatch.setattr(files, "repo_root", lambda: repo)
+    monkeypatch.setenv(files.ENV_VAR, str(env))
+
+    expected_order = [env / "tiny" / file.name, repo / "datasets" / "tiny" / (file.name + ".gz"),
+                      home / "tiny" / file.name, system / "tiny" / file.name]  # fmt: skip
+    for expected in expected_order:
+        assert files._locate(file, files.search_dirs("tiny")) == expected
+        expected.unlink()
+    assert files._locate(file, files.search_dirs("tiny")) is None
+
+
+def test_gzipped_and_plain_files_load_alike(isolated):
+    spec, arrays, contents = tiny_dataset()
+    folder = isolated / "plain"
+    folder.mkdir()
+    for index, (name, data) in enumerate(contents.items()):
+        if index % 2:
+            (folder / (name + ".gz")).write_bytes(gzip.compress(data))
+        else:
+            (folder / name).write_bytes(data)
+    (a, b), (c, d) = files.load_dataset(spec, path=folder)
+    for got, want in zip((a, b, c, d), arrays):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_missing_path_is_named(isolated):
+    with pytest.raises(FileNotFoundError, match=r"path must be a folder .* received '.*nowhere', which does not exist"):
+        mnist.load_data(path=isolated / "nowhere")
+
+
+def test_import_touches_no_network():
+    code = (
+        "import socket\n"
+        "def refuse(*args, **kwargs): raise AssertionError('network used at import time')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "socket.getaddrinfo = refuse\n"
+        "import teachkeras, teachkeras.datasets\n"
+        "from teachkeras.datasets import mnist, fashion_mnist\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def test_download_verifies_caches_and_is_not_repeated(isolated, mirror, capsys):
+    spec, arrays, contents = tiny_dataset()
+    serve_all(mirror, "good", contents)
+    spec = dataclasses.replace(spec, mirrors=(mirror.url("good"),))
+    (a, b), (c, d) = files.load_dataset(spec)
+    for got, want in zip((a, b, c, d), arrays):
+        np.testing.assert_array_equal(got, want)
+    output = capsys.readouterr().out
+    assert f"Downloading data from {mirror.url('good')}train-images-idx3-ubyte.gz" in output
+    assert "100%" in output  # the progress bar reached the end
+    cache = cache_of(isolated, "tiny")
+    assert entries(cache) == sorted(name + ".gz" for name in contents)
+    assert mirror.requests == 4
+
+    files.load_dataset(spec)  # now from the cache
+    assert mirror.requests == 4
+
+
+def test_mnist_load_data_downloads_from_a_mirror(isolated, shared_dir, mirror, monkeypatch, capsys):
+    for file in mnist.SPEC.files:
+        mirror.serve("mnist", file.name + ".gz", (shared_dir / "mnist" / (file.name + ".gz")).read_bytes())
+    monkeypatch.setattr(mnist, "SPEC", dataclasses.replace(mnist.SPEC, mirrors=(dead_url(), mirror.url("mnist"))))
+    (x_train, y_train), (x_test, y_test) = mnist.load_data()
+    assert x_train.shape == (60000, 28, 28) and y_test[:3].tolist() == [7, 2, 1]
+    assert entries(cache_of(isolated, "mnist")) == sorted(file.name + ".gz" for file in mnist.SPEC.files)
+    assert "Downloading data from" in capsys.readouterr().out
+
+
+def test_corrupted_download_is_rejected_and_nothing_is_cached(isolated, mirror, capsys):
+    spec, _, contents = tiny_dataset()
+    serve_all(mirror, "bad", contents, corrupt="train-images-idx3-ubyte")
+    spec = dataclasses.replace(spec, mirrors=(mirror.url("bad"),))
+    with pytest.raises(DatasetUnavailableError) as caught:
+        files.load_dataset(spec)
+    message = str(caught.value)
+    assert f"{mirror.url('bad')}train-images-idx3-ubyte.gz: the sha256 of the decompressed bytes is" in message
+    assert "rejected, not cached" in message
+    assert entries(cache_of(isolated, "tiny")) == []
+
+
+def test_dead_first_mirror_then_the_second_is_used(isolated, mirror, capsys):
+    spec, arrays, contents = tiny_dataset()
+    serve_all(mirror, "good", contents)
+    mirrors = (dead_url(), mirror.url("missing"), mirror.url("good"))
+    cache = isolated / "cache"
+    cache.mkdir()
+    array, failures = files.download(spec.files[1], mirrors, cache)
+    np.testing.assert_array_equal(array, arrays[1])
+    assert len(failures) == 2
+    assert failures[0].startswith(mirrors[0]) and "refused" in failures[0].lower()
+    assert failures[1].startswith(mirrors[1]) and "HTTP 404" in failures[1]
+    assert entries(cache) == ["train-labels-idx1-ubyte.gz"]
+
+
+def test_interrupted_download_leaves_no_partial_file(isolated, mirror, capsys):
+    spec, arrays, contents = tiny_dataset()
+    serve_all(mirror, "cut", contents, truncate="train-images-idx3-ubyte")
+    cache = isolated / "cache"
+    cache.mkdir()
+    array, failures = files.download(spec.files[0], (mirror.url("cut"),), cache)
+    assert array is None
+    assert len(failures) == 1 and "interrupted" in failures[0]
+    assert entries(cache) == []
+
+    serve_all(mirror, "good", contents)  # with a second, intact mirror the file arrives whole
+    array, _ = files.download(spec.files[0], (mirror.url("cut"), mirror.url("good")), cache)
+    np.testing.assert_array_equal(array, arrays[0])
+    assert entries(cache) == ["train-images-idx3-ubyte.gz"]
+
+
+def test_offline_error_says_where_it_looked_what_failed_and_what_to_do(isolated, monkeypatch, capsys):
+    spec, _, _ = tiny_dataset(mirrors=(dead_url(),))
+    monkeypatch.setenv(files.ENV_VAR, str(isolated / "env"))
+    with pytest.raises(DatasetUnavailableError) as caught:
+        files.load_dataset(spec)
+    message = str(caught.value)
+    assert "Tiny: cannot find or download train-images-idx3-ubyte" in message
+    assert str(isolated / "env" / "tiny") in message
+    assert str(isolated / "home" / ".teachkeras" / "datasets" / "tiny") in message
+    assert str(isolated / "system" / "tiny") in message
+    assert spec.mirrors[0] + "train-images-idx3-ubyte.gz" in message
+    assert "To work offline, put the four IDX files" in message
+    assert entries(cache_of(isolated, "tiny")) == []
+
+
+# ---------------------------------------------------------------- bad files
+
+
+def test_truncated_idx_file_is_named(isolated):
+    spec, _, contents = tiny_dataset()
+    folder = isolated / "files"
+    folder.mkdir()
+    for name, data in contents.items():
+        (folder / name).write_bytes(data)
+    broken = folder / "t10k-images-idx3-ubyte"
+    broken.write_bytes(contents["t10k-images-idx3-ubyte"][:-100])
+    with pytest.raises(IDXFormatError, match=re.escape(str(broken)) + r": the header announces shape \(4, 28, 28\).*truncated"):
+        files.load_dataset(spec, path=folder)
+
+
+def test_truncated_gzip_file_is_named(tmp_path):
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    path.write_bytes(gzip.compress(idx_bytes(np.arange(100, dtype=np.uint8)))[:-30])
+    with pytest.raises(IDXFormatError, match=re.escape(str(path)) + r": the gzip stream ends early.*truncated"):
+        read_idx(path)
+
+
+def test_wrong_magic_number_is_named(tmp_path):
+    path = tmp_path / "train-images-idx3-ubyte"
+    path.write_bytes(b"PK\x03\x04" + bytes(100))  # a zip file, say
+    with pytest.raises(IDXFormatError, match=re.escape(str(path)) + r": wrong magic number 1347093252 \(0x504b0304\)"):
+        read_idx(path)
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"\x00\x00", "too short"),
+        (b"\x00\x00\x08\x03\x00\x00", "announces 3 dimensions .* truncated"),
+        (b"\x00\x00\x07\x01\x00\x00\x00\x01\x00", "wrong magic number 1793"),
+        (idx_bytes(np.zeros(3, np.uint8)) + b"\x00", "extra bytes at the end"),
+    ],
+)
+def test_malformed_idx_bytes(data, problem):
+    with pytest.raises(IDXFormatError, match=f"^some-file: .*{problem}"):
+        parse_idx(data, "some-file")
+
+
+def test_checksum_mismatch_of_a_local_file_is_named(isolated):
+    spec, _, contents = tiny_dataset()
+    folder = isolated / "files"
+    folder.mkdir()
+    for name, data in contents.items():
+        (folder / (name + ".gz")).write_bytes(gzip.compress(data))
+    other = idx_bytes(np.ones(6, dtype=np.uint8))  # well-formed, but not the published file
+    (folder / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(other))
+    with pytest.raises(ChecksumError, match=re.escape(str(folder / "train-labels-idx1-ubyte.gz")) + ": the sha256"):
+        files.load_dataset(spec, path=folder)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "float32", "float64"])
+def test_idx_round_trip(dtype):
+    array = (np.arange(24).reshape(2, 3, 4) - 5).astype(dtype)
+    back = parse_idx(idx_bytes(array))
+    assert back.dtype == np.dtype(dtype) and back.dtype.isnative
+    np.testing.assert_array_equal(back, array)
