@@ -2,8 +2,17 @@
 
 from teachkeras.optimizers.base import Optimizer
 from teachkeras.optimizers.sgd import SGD
+from teachkeras.optimizers import schedules
+from teachkeras.optimizers.adadelta import Adadelta
+from teachkeras.optimizers.adagrad import Adagrad
+from teachkeras.optimizers.adam import Adam
+from teachkeras.optimizers.adamw import AdamW
+from teachkeras.optimizers.nadam import Nadam
+from teachkeras.optimizers.rmsprop import RMSprop
 
 ALL = {"sgd": SGD}
+ALL.update({"rmsprop": RMSprop, "adam": Adam, "adagrad": Adagrad, "adadelta": Adadelta, "adamw": AdamW,
+            "nadam": Nadam})
 
 
 def get(identifier):
