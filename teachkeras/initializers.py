@@ -137,7 +137,7 @@ class TruncatedNormal(RandomNormal):
     """Normal with ``mean`` and ``stddev``, redrawn beyond two standard deviations."""
 
     def __call__(self, shape, dtype=None):
-        return self.generator().truncated_normal(shape, self.mean, self.stddev, dtype=dtype)
+        return np.asarray(self.generator().truncated_normal(shape, self.mean, self.stddev, dtype=dtype))
 
 
 class VarianceScaling(RandomInitializer):
@@ -171,7 +171,8 @@ class VarianceScaling(RandomInitializer):
             limit = math.sqrt(3.0 * variance)
             return self.generator().uniform(shape, -limit, limit, dtype=dtype)
         if self.distribution == "truncated_normal":
-            return self.generator().truncated_normal(shape, 0.0, math.sqrt(variance) / 0.87962566103423978, dtype)
+            stddev = math.sqrt(variance) / 0.87962566103423978
+            return np.asarray(self.generator().truncated_normal(shape, 0.0, stddev, dtype))  # shape (): an array too
         return self.generator().normal(shape, 0.0, math.sqrt(variance), dtype=dtype)
 
     def get_config(self):

@@ -1,0 +1,204 @@
+"""Activations (chapter 02): forward against Keras 3, derivatives against finite differences
+(float64) and torch autograd, stability at extreme inputs, dtypes, and the custom-function path."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from teachkeras import activations
+from teachkeras.backend import to_numpy
+from teachkeras.layers import Activation, Dense
+from teachkeras.testing import check_gradients, numerical_gradient
+
+NAMES = sorted(activations.ALL)
+KINKS = (-3.0, 0.0, 3.0)  # relu and leaky_relu at 0, hard_sigmoid at -3 and 3
+
+
+def points(shape=(4, 6), seed=0, scale=2.5):
+    """Random float64 inputs kept at least 0.05 away from every kink."""
+    values = np.random.default_rng(seed).normal(scale=scale, size=shape)
+    for kink in KINKS:
+        values[np.abs(values - kink) < 0.05] += 0.1
+    return values
+
+
+@pytest.fixture(scope="module")
+def keras():
+    return pytest.importorskip("keras")  # tests/conftest.py selects the torch backend
+
+
+@pytest.fixture(scope="module")
+def torch():
+    return pytest.importorskip("torch")
+
+
+# ---------------------------------------------------------------- forward
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_forward_matches_keras(keras, name):
+    ours = activations.get(name)
+    theirs = keras.activations.get(name)
+    for inputs in (points().astype("float32"),
+                   np.array([[-1e4, -100.0, -20.0, -1.0, 0.5, 20.0, 100.0, 1e4]], dtype="float32")):
+        expected = to_numpy(theirs(inputs))
+        np.testing.assert_allclose(ours(inputs), expected, rtol=2e-6, atol=1e-7, err_msg=name)
+
+
+def test_hard_sigmoid_is_the_keras_3_form(keras):
+    inputs = np.array([-4.0, -3.0, -1.5, 0.0, 1.0, 3.0, 4.0])
+    expected = np.array([0.0, 0.0, 0.25, 0.5, 4 / 6, 1.0, 1.0])  # relu6(x + 3) / 6
+    np.testing.assert_allclose(activations.hard_sigmoid(inputs), expected, rtol=1e-12)
+    keras_2_form = np.clip(0.2 * inputs + 0.5, 0, 1)
+    assert not np.allclose(activations.hard_sigmoid(inputs), keras_2_form)
+    np.testing.assert_allclose(
+        to_numpy(keras.activations.hard_sigmoid(inputs.astype("float32"))), expected, rtol=1e-6
+    )
+
+
+def test_leaky_relu_string_has_slope_0_2():
+    function = activations.get("leaky_relu")
+    np.testing.assert_allclose(function(np.array([-2.0, -1.0, 3.0])), [-0.4, -0.2, 3.0])
+    slopes = activations.backward(function, np.ones(3), np.array([-2.0, -1.0, 3.0]), None)
+    np.testing.assert_allclose(slopes, [0.2, 0.2, 1.0])
+
+
+def test_softmax_runs_over_the_last_axis():
+    inputs = points((2, 3, 5))
+    outputs = activations.softmax(inputs)
+    np.testing.assert_allclose(outputs.sum(axis=-1), np.ones((2, 3)), rtol=1e-12)
+    assert (outputs > 0).all()
+    np.testing.assert_allclose(outputs[1, 2], np.exp(inputs[1, 2]) / np.exp(inputs[1, 2]).sum(), rtol=1e-12)
+
+
+def test_sigmoid_keeps_relative_precision_far_left():
+    # 1 / (1 + exp(50)) is about 1.9e-22: a form that rounds to 0 there loses all relative precision.
+    inputs = np.array([-50.0, -80.0], dtype="float32")
+    np.testing.assert_allclose(activations.sigmoid(inputs), np.exp(inputs.astype("float64")), rtol=1e-5)
+
+
+# ---------------------------------------------------------------- derivatives
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_derivative_matches_finite_differences(name):
+    function = activations.get(name)
+    inputs = points((3, 5), seed=1)
+    projection = np.random.default_rng(2).normal(size=inputs.shape)
+    analytic = activations.backward(function, projection, inputs, function(inputs))
+    numeric = numerical_gradient(lambda: np.sum(function(inputs) * projection), inputs)
+    np.testing.assert_allclose(analytic, numeric, atol=1e-8, rtol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_derivative_matches_torch_autograd(torch, name):
+    function = activations.get(name)
+    inputs = torch.tensor(points((3, 5), seed=3), dtype=torch.float64, requires_grad=True)
+    projection = torch.tensor(np.random.default_rng(4).normal(size=(3, 5)), dtype=torch.float64)
+    outputs = function(inputs)
+    (outputs * projection).sum().backward()
+    ours = activations.backward(function, projection, inputs.detach(), outputs.detach())
+    assert isinstance(ours, torch.Tensor)
+    np.testing.assert_allclose(ours.numpy(), inputs.grad.numpy(), atol=1e-12, rtol=1e-10, err_msg=name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dense_with_each_activation_passes_the_gradient_check(name):
+    check_gradients(Dense(4, activation=name, dtype="float64"), points((3, 5), seed=5, scale=1.0))
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_forward_and_backward_keep_float32(name, backend):
+    function = activations.get(name)
+    inputs = points().astype("float32")
+    if backend == "torch":
+        torch = pytest.importorskip("torch")
+        inputs = torch.from_numpy(inputs)
+        ones, float32 = torch.ones_like(inputs), torch.float32
+    else:
+        ones, float32 = np.ones_like(inputs), np.float32
+    outputs = function(inputs)
+    grads = activations.backward(function, ones, inputs, outputs)
+    assert outputs.dtype == float32 and grads.dtype == float32, name
+
+
+# ---------------------------------------------------------------- stability
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", NAMES)
+def test_extreme_inputs_give_finite_values_without_warnings(name, dtype):
+    function = activations.get(name)
+    inputs = np.array([[-1e4, -1e3, -100.0, -1.0, 0.0, 1.0, 100.0, 1e3, 1e4]], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        outputs = function(inputs)
+        grads = activations.backward(function, np.ones_like(inputs), inputs, outputs)
+    assert np.isfinite(outputs).all() and np.isfinite(grads).all(), name
+
+
+def test_extreme_inputs_on_torch(torch):
+    inputs = torch.tensor([[-1e4, -100.0, 100.0, 1e4]])
+    for name in NAMES:
+        function = activations.get(name)
+        outputs = function(inputs)
+        grads = activations.backward(function, torch.ones_like(inputs), inputs, outputs)
+        assert torch.isfinite(outputs).all() and torch.isfinite(grads).all(), name
+
+
+def test_saturated_derivatives_are_zero_not_nan():
+    inputs = np.array([-1e4, 1e4])
+    for name in ("sigmoid", "tanh", "hard_sigmoid"):
+        function = activations.get(name)
+        np.testing.assert_array_equal(activations.backward(function, np.ones(2), inputs, function(inputs)), [0.0, 0.0])
+
+
+# ---------------------------------------------------------------- custom functions and lookup
+
+
+def cube(x):
+    return x ** 3
+
+
+def test_custom_callable_is_used_as_is_and_differentiated_numerically():
+    assert activations.get(cube) is cube
+    assert activations.serialize(cube) == "cube"
+    inputs = np.array([-1.5, -0.2, 0.7, 2.0])
+    estimated = activations.backward(cube, np.ones(4), inputs, cube(inputs))
+    np.testing.assert_allclose(estimated, 3 * inputs ** 2, rtol=1e-7)
+    float32 = activations.backward(cube, np.ones(4, dtype="float32"), inputs.astype("float32"), None)
+    assert float32.dtype == np.float32
+
+
+def test_custom_callable_on_torch(torch):
+    inputs = torch.tensor([-1.5, 0.7, 2.0], dtype=torch.float32)
+    estimated = activations.backward(cube, torch.ones(3), inputs, cube(inputs))
+    assert estimated.dtype == torch.float32
+    np.testing.assert_allclose(estimated.numpy(), 3 * inputs.numpy() ** 2, rtol=1e-5)
+
+
+def test_layers_accept_a_custom_callable_and_its_gradient_checks():
+    layer = Dense(3, activation=cube, dtype="float64")
+    assert layer.get_config()["activation"] == "cube"
+    check_gradients(layer, points((2, 4), seed=6, scale=0.5))
+    check_gradients(Activation(np.sin, dtype="float64"), points((2, 4), seed=7))
+
+
+def test_lookup_by_name_round_trips_and_none_is_linear():
+    assert activations.get(None) is activations.linear
+    for name in NAMES:
+        function = activations.get(name)
+        assert activations.serialize(function) == name
+        assert activations.deserialize(name) is function
+
+
+@pytest.mark.parametrize("identifier, message", [
+    ("relux", r"unknown activation 'relux' \(did you mean 'relu'\?\); expected one of \['elu'"),
+    ("Tanh", r"unknown activation 'Tanh'"),
+    (3, r"expected an activation name, a function or None, received 3"),
+])
+def test_bad_identifiers_are_refused_with_a_clear_message(identifier, message):
+    with pytest.raises(ValueError, match=message):
+        activations.get(identifier)

@@ -1,0 +1,287 @@
+"""Dense and the chapter-02 layers: Keras as the oracle for the forward pass and the config keys,
+bad input and the notes' old spellings refused with errors naming the layer, the argument and
+the modern spelling, the Layer protocol details, and every docstring example of chapter 02."""
+
+import doctest
+import importlib
+
+import numpy as np
+import pytest
+
+from teachkeras import initializers
+from teachkeras.backend import clear_session, to_numpy
+from teachkeras.layers import Activation, Dense, Layer, LeakyReLU, PReLU
+
+CHAPTER_MODULES = ["teachkeras.variables", "teachkeras.initializers", "teachkeras.activations",
+                   "teachkeras.layers.base", "teachkeras.layers.core", "teachkeras.layers.activation_layers"]
+# Keys that Keras 3 adds for features teachkeras does not have (quantization, LoRA).
+KERAS_ONLY_KEYS = {"quantization_config", "lora_rank", "lora_alpha"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_names():
+    clear_session()
+
+
+@pytest.fixture(scope="module")
+def keras():
+    return pytest.importorskip("keras")  # tests/conftest.py selects the torch backend
+
+
+def inputs(shape=(5, 3), seed=0):
+    return np.random.default_rng(seed).normal(size=shape).astype("float32")
+
+
+# ---------------------------------------------------------------- Keras as the oracle
+
+
+@pytest.mark.parametrize("activation", [None, "relu", "sigmoid", "hard_sigmoid", "tanh", "softmax", "softplus",
+                                        "softsign", "leaky_relu", "elu"])
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_dense_matches_keras_with_the_same_weights(keras, activation, use_bias):
+    ours = Dense(4, activation=activation, use_bias=use_bias, bias_initializer="random_normal")
+    theirs = keras.layers.Dense(4, activation=activation, use_bias=use_bias)
+    batch = inputs((6, 3))
+    ours_outputs = ours(batch)
+    theirs.build((None, 3))
+    theirs.set_weights(ours.get_weights())
+    np.testing.assert_allclose(ours_outputs, to_numpy(theirs(batch)), rtol=1e-5, atol=1e-6)
+
+
+def test_dense_matches_keras_on_3d_input(keras):
+    ours = Dense(2, activation="tanh")
+    theirs = keras.layers.Dense(2, activation="tanh")
+    batch = inputs((2, 4, 3))
+    ours_outputs = ours(batch)
+    theirs.build((None, 4, 3))
+    theirs.set_weights(ours.get_weights())
+    assert ours_outputs.shape == (2, 4, 2)
+    np.testing.assert_allclose(ours_outputs, to_numpy(theirs(batch)), rtol=1e-5, atol=1e-6)
+
+
+def test_weight_shapes_names_and_order_match_keras(keras):
+    ours, theirs = Dense(4), keras.layers.Dense(4)
+    ours.build((None, 3))
+    theirs.build((None, 3))
+    assert [w.shape for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
+    assert [w.name for w in ours.weights] == [w.name for w in theirs.weights] == ["kernel", "bias"]
+    assert [w.path for w in ours.weights] == ["dense/kernel", "dense/bias"]
+    assert ours.count_params() == theirs.count_params() == 16
+
+
+def test_activation_leaky_relu_and_prelu_match_keras(keras):
+    batch = inputs((4, 5))
+    np.testing.assert_allclose(Activation("softsign")(batch), to_numpy(keras.layers.Activation("softsign")(batch)),
+                               rtol=1e-6)
+    np.testing.assert_allclose(LeakyReLU()(batch), to_numpy(keras.layers.LeakyReLU()(batch)), rtol=1e-6)
+    np.testing.assert_allclose(LeakyReLU(negative_slope=0.1)(batch),
+                               to_numpy(keras.layers.LeakyReLU(negative_slope=0.1)(batch)), rtol=1e-6)
+    ours = PReLU(alpha_initializer="random_uniform", shared_axes=[1])
+    theirs = keras.layers.PReLU(shared_axes=[1])
+    images = inputs((2, 3, 4))
+    ours_outputs = ours(images)
+    theirs.build((None, 3, 4))
+    theirs.set_weights(ours.get_weights())
+    assert ours.alpha.shape == tuple(theirs.alpha.shape) == (1, 4)
+    np.testing.assert_allclose(ours_outputs, to_numpy(theirs(images)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("make_ours, make_theirs", [
+    (lambda: Dense(3), lambda keras: keras.layers.Dense(3)),
+    (lambda: Activation("tanh"), lambda keras: keras.layers.Activation("tanh")),
+    (lambda: LeakyReLU(), lambda keras: keras.layers.LeakyReLU()),
+    (lambda: PReLU(), lambda keras: keras.layers.PReLU()),
+], ids=["Dense", "Activation", "LeakyReLU", "PReLU"])
+def test_get_config_has_keras_keys(keras, make_ours, make_theirs):
+    ours, theirs = make_ours().get_config(), make_theirs(keras).get_config()
+    assert set(ours) == set(theirs) - KERAS_ONLY_KEYS
+
+
+def test_dense_config_values_match_keras(keras):
+    ours = Dense(7, activation="relu", use_bias=False, kernel_initializer="he_normal").get_config()
+    theirs = keras.layers.Dense(7, activation="relu", use_bias=False, kernel_initializer="he_normal").get_config()
+    for key in ("units", "activation", "use_bias", "kernel_regularizer", "bias_regularizer", "kernel_constraint",
+                "bias_constraint", "trainable"):
+        assert ours[key] == theirs[key], key
+    for key in ("kernel_initializer", "bias_initializer"):
+        assert ours[key]["class_name"] == theirs[key]["class_name"], key
+    assert ours["dtype"] == theirs["dtype"]["config"]["name"] == "float32"
+
+
+def test_config_round_trip_computes_the_same():
+    layer = Dense(3, activation="softmax", kernel_initializer=initializers.GlorotNormal(seed=1), input_dim=4)
+    batch = inputs((2, 4))
+    outputs = layer(batch)
+    config = layer.get_config()
+    assert config["input_shape"] == (4,)
+    copy = Dense.from_config(config)
+    assert copy.get_config() == config and not copy.built
+    np.testing.assert_array_equal(copy(batch), outputs)  # same seeded initializer, same weights
+
+
+def test_a_keras_3_dtype_policy_is_accepted():
+    policy = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float64"}, "registered_name": None}
+    assert Dense(2, dtype=policy).dtype == "float64"
+
+
+# ---------------------------------------------------------------- bad input and old spellings
+
+
+@pytest.mark.parametrize("make, received", [
+    (lambda: Dense(0), "units=0"),
+    (lambda: Dense(units=-1), "units=-1"),
+    (lambda: Dense(units=2.5), "units=2.5"),
+    (lambda: Dense("3"), "units='3'"),
+    (lambda: Dense(True), "units=True"),
+    (lambda: Dense(), "units=None"),
+])
+def test_bad_units_raise_value_error_naming_layer_and_argument(make, received):
+    with pytest.raises(ValueError, match=rf"Dense 'dense': units must be a positive integer, received {received}"):
+        make()
+
+
+@pytest.mark.parametrize("argument, value", [
+    ("activation", "relux"), ("kernel_initializer", "glorot"), ("bias_initializer", "zero"),
+])
+def test_unknown_names_raise_value_error_naming_layer_and_argument(argument, value):
+    with pytest.raises(ValueError, match=rf"Dense 'dense': {argument}: unknown \w+ '{value}'.*expected one of"):
+        Dense(3, **{argument: value})
+
+
+def test_activation_layer_names_the_argument():
+    with pytest.raises(ValueError, match=r"Activation 'activation': activation: unknown activation 'tanhh'"):
+        Activation("tanhh")
+
+
+@pytest.mark.parametrize("make, modern", [
+    (lambda: Dense(500, 10), r"Dense\(500, 10\): Keras 1 took \(input_dim, output_dim\); write Dense\(10, input_dim=500\)"),
+    (lambda: Dense(64, init="uniform"), r"Dense: init= is the Keras 1/2 spelling; use kernel_initializer='uniform'"),
+    (lambda: Dense(output_dim=10), r"output_dim= is the Keras 1/2 spelling; use units=10"),
+    (lambda: Dense(3, W_regularizer="l2"), r"W_regularizer= is the Keras 1/2 spelling; use kernel_regularizer='l2'"),
+    (lambda: Dense(3, bias=False), r"bias= is the Keras 1/2 spelling; use use_bias=False"),
+    (lambda: LeakyReLU(init="zeros"), r"LeakyReLU: init= is the Keras 1/2 spelling"),
+])
+def test_old_spellings_raise_type_error_naming_the_modern_one(make, modern):
+    with pytest.raises(TypeError, match=modern):
+        make()
+
+
+def test_unknown_keywords_are_refused_not_ignored():
+    with pytest.raises(TypeError, match=r"Dense: unexpected keyword argument\(s\) \['kernel_size'\]; accepted are .*'units'"):
+        Dense(3, kernel_size=3)
+
+
+def test_leaky_relu_alpha_is_deprecated_and_bad_slopes_refused():
+    with pytest.warns(DeprecationWarning, match="negative_slope"):
+        assert LeakyReLU(alpha=0.1).negative_slope == 0.1
+    for slope in (-0.1, None, "0.2"):
+        with pytest.raises(ValueError, match="negative_slope must be a number >= 0"):
+            LeakyReLU(negative_slope=slope)
+
+
+def test_regularizers_are_not_silently_ignored():
+    with pytest.raises(NotImplementedError, match="kernel_regularizer arrives in the regularizers chapter"):
+        Dense(3, kernel_regularizer="l2")
+    with pytest.raises(NotImplementedError, match="regularizers chapter"):
+        PReLU(alpha_constraint="non_neg")
+
+
+def test_input_of_the_wrong_size_names_the_layer_and_both_shapes():
+    layer = Dense(3)
+    layer(inputs((2, 4)))
+    with pytest.raises(ValueError, match=r"layer 'dense' \(Dense\): expected axis -1 of the input to have size 4, "
+                                         r"received shape \(2, 5\)"):
+        layer(np.zeros((2, 5), dtype="float32"))
+    with pytest.raises(ValueError, match=r"expected at least 2 dimensions, received shape \(4,\)"):
+        layer(np.zeros(4, dtype="float32"))
+
+
+# ---------------------------------------------------------------- input_dim / input_shape and the protocol
+
+
+def test_input_dim_and_input_shape_as_the_notes_pass_them():
+    assert Dense(64, activation="relu", input_dim=100).input_shape_argument == (100,)
+    assert Dense(64, input_shape=(100,)).input_shape_argument == (100,)
+    assert Dense(64, input_shape=[None, 3]).input_shape_argument == (None, 3)
+    assert not Dense(64, input_dim=100).built  # kept for the model; the layer builds on its first call
+    with pytest.raises(ValueError, match="pass input_shape or input_dim, not both"):
+        Dense(3, input_dim=4, input_shape=(4,))
+    with pytest.raises(ValueError, match=r"expected a shape of non-negative integers or None, received \(-1,\)"):
+        Dense(3, input_shape=(-1,))
+
+
+def test_calling_build_directly_marks_the_layer_built_once():
+    layer = Dense(3)
+    layer.build((None, 4))
+    assert layer.built
+    layer(inputs((2, 4)))
+    assert len(layer.weights) == 2
+
+
+def test_trainable_flag_moves_weights_between_lists():
+    layer = Dense(3)
+    layer.build((None, 2))
+    assert len(layer.trainable_weights) == 2 and layer.non_trainable_weights == []
+    layer.trainable = False
+    assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 2
+    assert [w.name for w in layer.weights] == ["kernel", "bias"]
+
+
+def test_set_weights_checks_count_and_shapes():
+    layer = Dense(3)
+    layer.build((None, 2))
+    with pytest.raises(ValueError, match=r"set_weights expected a list of 2 arrays"):
+        layer.set_weights([np.zeros((2, 3))])
+    with pytest.raises(ValueError, match=r"weight 'kernel' has shape \(2, 3\), received an array of shape \(3, 2\)"):
+        layer.set_weights([np.zeros((3, 2)), np.zeros(3)])
+
+
+def test_backward_pre_activation_is_backward_without_the_activation():
+    layer = Dense(3, activation="sigmoid", dtype="float64")
+    batch = inputs((4, 2)).astype("float64")
+    outputs = layer(batch)
+    grad = np.random.default_rng(1).normal(size=outputs.shape)
+    full = layer.backward(grad)
+    kernel_grad = layer.kernel.grad.copy()
+    fused = layer.backward_pre_activation(grad * outputs * (1 - outputs))
+    np.testing.assert_allclose(fused, full, rtol=1e-12)
+    np.testing.assert_allclose(layer.kernel.grad, kernel_grad, rtol=1e-12)
+
+
+def test_dtype_and_torch_inputs():
+    torch = pytest.importorskip("torch")
+    layer = Dense(3, dtype="float64")
+    assert layer(inputs((2, 4))).dtype == np.float64  # float32 input converted to the layer's dtype
+    tensor_outputs = layer(torch.ones(2, 4, dtype=torch.float64))
+    assert isinstance(tensor_outputs, torch.Tensor) and layer.kernel.device == "cpu"
+    grad = layer.backward(torch.ones(2, 3, dtype=torch.float64))
+    assert isinstance(grad, torch.Tensor) and isinstance(layer.kernel.grad, torch.Tensor)
+
+
+def test_a_subclass_written_to_the_protocol_works():
+    class Scale(Layer):
+        def build(self, input_shape):
+            self.scale = self.add_weight((input_shape[-1],), initializer="ones", name="scale")
+
+        def call(self, inputs, training=False):
+            self.inputs = inputs
+            return inputs * self.scale.value
+
+        def backward(self, grad_outputs):
+            self.scale.grad = (grad_outputs * self.inputs).sum(axis=0)
+            return grad_outputs * self.scale.value
+
+    layer = Scale()
+    assert layer.name == "scale" and layer.compute_output_shape((None, 3)) == (None, 3)
+    assert [w.path for w in layer.weights] == ["scale/scale"]
+
+
+# ---------------------------------------------------------------- docstring examples
+
+
+@pytest.mark.parametrize("module_name", CHAPTER_MODULES)
+def test_docstring_examples_run(module_name):
+    module = importlib.import_module(module_name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0, f"{module_name} has no docstring example"
+    assert result.failed == 0
