@@ -195,12 +195,12 @@ class RandomGenerator:
 
     def truncated_normal(self, shape, mean=0.0, stddev=1.0, dtype=None):
         """Normal numbers redrawn until within two standard deviations (host only)."""
-        values = self._numpy.normal(0.0, 1.0, size=tuple(shape))
+        values = np.asarray(self._numpy.normal(0.0, 1.0, size=tuple(shape)))  # 0-d stays an array
         outside = np.abs(values) > 2
         while outside.any():
             values[outside] = self._numpy.normal(0.0, 1.0, size=int(outside.sum()))
             outside = np.abs(values) > 2
-        return (mean + stddev * values).astype(standardize_dtype(dtype))
+        return np.asarray(mean + stddev * values).astype(standardize_dtype(dtype))
 
     def permutation(self, n: int) -> np.ndarray:
         """A random permutation of ``range(n)`` (host indices, used for shuffling)."""

@@ -86,3 +86,8 @@ def test_unique_names_follow_keras_and_reset():
     assert backend.snake_case("Conv2DTranspose") == "conv2d_transpose"
     assert backend.snake_case("LeakyReLU") == "leaky_re_lu"
     assert backend.snake_case("MaxPooling2D") == "max_pooling2d"
+
+
+def test_truncated_normal_of_a_scalar_shape_is_a_0d_array():
+    value = backend.RandomGenerator(0).truncated_normal((), dtype="float32")
+    assert isinstance(value, np.ndarray) and value.shape == () and value.dtype == np.float32
