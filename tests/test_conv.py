@@ -14,6 +14,7 @@ from teachkeras import layers
 from teachkeras.backend import clear_session, to_numpy
 from teachkeras.layers.conv_loops import conv_loop, conv_transpose_loop
 from teachkeras.layers.conv_shapes import padding_amounts, transpose_output_length
+from teachkeras.layers.im2col import gather_taps, scatter_taps, tap_windows
 from teachkeras.testing import check_backend_parity, check_gradients, check_torch_autograd
 
 CONV = {1: layers.Conv1D, 2: layers.Conv2D, 3: layers.Conv3D}
@@ -345,3 +346,18 @@ def test_conv_runs_on_torch_tensors_and_keeps_them():
     assert isinstance(layer.kernel.value, torch.Tensor)
     grad = layer.backward(torch.ones_like(outputs))
     assert isinstance(grad, torch.Tensor) and isinstance(layer.kernel.grad, torch.Tensor)
+
+
+@pytest.mark.parametrize("kernel_size, strides, dilation_rate", [((3, 2), (1, 1), (1, 1)), ((2, 3), (2, 1), (1, 1)),
+                                                                 ((3, 3), (1, 1), (2, 1))])
+def test_scatter_taps_is_the_adjoint_of_gather_taps(kernel_size, strides, dilation_rate):
+    rng = np.random.default_rng(4)
+    padded = rng.normal(size=(2, 8, 7, 3))
+    output_shape = [(length - dilation * (size - 1) - 1) // stride + 1
+                    for length, size, stride, dilation in zip((8, 7), kernel_size, strides, dilation_rate)]
+    windows = tap_windows(kernel_size, strides, dilation_rate, output_shape)
+    columns = gather_taps(padded, windows)
+    assert columns.shape == (2, *output_shape, len(windows), 3)
+    others = rng.normal(size=columns.shape)
+    np.testing.assert_allclose(np.sum(columns * others), np.sum(padded * scatter_taps(others, padded.shape, windows)),
+                               rtol=1e-12)

@@ -4,7 +4,8 @@
 Defined in notebooks/05_conv1d_vs_conv2d.ipynb (chapter 05). The layers differ only in
 ``rank``, the number of spatial axes: a Conv1D slides its kernel along steps, a Conv2D along
 height and width, a Conv3D along depth, height and width. The computation is im2col by
-kernel taps (``teachkeras.layers.im2col``): one matrix multiply forward, two backward.
+kernel taps (``teachkeras.layers.im2col``): one matrix multiply forward; backward, one for
+the kernel gradient and one per tap for the input gradient.
 Like Keras, it is cross-correlation (the kernel is not flipped).
 
 >>> import numpy as np
@@ -20,7 +21,6 @@ Like Keras, it is cross-correlation (the kernel is not flipped).
 __all__ = ['BaseConv', 'Conv1D', 'Conv2D', 'Conv3D', 'BaseConvTranspose', 'Conv1DTranspose', 'Conv2DTranspose', 'Conv3DTranspose']
 
 
-import math
 import numbers
 
 from teachkeras import activations, initializers
@@ -31,7 +31,7 @@ from teachkeras.layers.conv_shapes import (
     normalize_data_format, normalize_padding, normalize_tuple, padding_amounts, transpose_output_length,
 )
 from teachkeras.layers.im2col import (
-    crop_spatial, gather_taps, pad_spatial, scatter_taps, to_channels_first, to_channels_last,
+    crop_spatial, gather_taps, pad_spatial, tap_windows, to_channels_first, to_channels_last, zeros_like_shape,
 )
 
 
@@ -147,9 +147,9 @@ class BaseConv(Layer):
                          in zip(inputs.shape[1:-1], self.kernel_size, self.strides, self.dilation_rate)]
         padded = pad_spatial(inputs, self.paddings)
         self.padded_shape = tuple(padded.shape)
-        columns = gather_taps(padded, self.kernel_size, self.strides, self.dilation_rate, output_shape)
-        self.columns_shape = tuple(columns.shape)                             # (batch, *output, taps, channels)
-        self.columns = xp.reshape(columns, (-1, math.prod(self.columns_shape[-2:])))
+        self.windows = tap_windows(self.kernel_size, self.strides, self.dilation_rate, output_shape)
+        columns = gather_taps(padded, self.windows)                           # (batch, *output, taps, channels)
+        self.columns = xp.reshape(columns, (-1, len(self.windows) * inputs.shape[-1]))
         pre_activation = self.columns @ xp.reshape(self.kernel.value, (-1, self.filters))
         if self.use_bias:
             pre_activation = pre_activation + self.bias.value
@@ -165,14 +165,16 @@ class BaseConv(Layer):
     def backward_pre_activation(self, grad_pre_activation):
         """Backward from the gradient of the convolution plus bias (skipping the activation)."""
         xp = namespace(grad_pre_activation)
-        grad_2d = xp.reshape(to_channels_last(grad_pre_activation, self.data_format), (-1, self.filters))
-        kernel_2d = xp.reshape(self.kernel.value, (-1, self.filters))         # (taps * channels, filters)
+        grad = to_channels_last(grad_pre_activation, self.data_format)      # (batch, *output, filters)
+        grad_2d = xp.reshape(grad, (-1, self.filters))                       # (positions, filters)
         self.kernel.grad = xp.reshape(self.columns.T @ grad_2d, self.kernel.shape)
         if self.use_bias:
             self.bias.grad = xp.sum(grad_2d, axis=0)
-        grad_columns = xp.reshape(grad_2d @ kernel_2d.T, self.columns_shape)
-        grad_padded = scatter_taps(grad_columns, self.padded_shape, self.kernel_size, self.strides,
-                                   self.dilation_rate)
+        # The input gradient is scatter_taps(grad_2d @ kernel_2d.T): added here tap by tap.
+        kernel_taps = xp.reshape(self.kernel.value, (len(self.windows), -1, self.filters))  # (taps, in, filters)
+        grad_padded = zeros_like_shape(grad, self.padded_shape)
+        for window, kernel_tap in zip(self.windows, kernel_taps):
+            grad_padded[window] += xp.reshape(grad_2d @ kernel_tap.T, (*grad.shape[:-1], -1))
         return to_channels_first(crop_spatial(grad_padded, self.paddings), self.data_format)
 
     # ------------------------------------------------------------ config
@@ -282,10 +284,12 @@ class BaseConvTranspose(BaseConv):
         self.window = [(crop, buffer - crop - length)
                        for buffer, (length, crop) in zip(buffer_lengths, lengths_and_crops)]
         self.inputs_2d = xp.reshape(inputs, (-1, inputs.shape[-1]))           # (positions, channels)
-        kernel_2d = xp.reshape(self.kernel.value, (-1, inputs.shape[-1]))    # (taps * filters, channels)
-        taps = math.prod(self.kernel_size)
-        columns = xp.reshape(self.inputs_2d @ kernel_2d.T, (*inputs.shape[:-1], taps, self.filters))
-        full = scatter_taps(columns, self.buffer_shape, self.kernel_size, self.strides, self.dilation_rate)
+        self.windows = tap_windows(self.kernel_size, self.strides, self.dilation_rate, inputs.shape[1:-1])
+        # scatter_taps(inputs_2d @ kernel_2d.T), tap by tap: each input cell adds kernel[tap] @ cell.
+        kernel_taps = xp.reshape(self.kernel.value, (len(self.windows), self.filters, -1))  # (taps, filters, in)
+        full = zeros_like_shape(inputs, self.buffer_shape)
+        for window, kernel_tap in zip(self.windows, kernel_taps):
+            full[window] += xp.reshape(self.inputs_2d @ kernel_tap.T, (*inputs.shape[:-1], self.filters))
         pre_activation = crop_spatial(full, self.window)
         if self.use_bias:
             pre_activation = pre_activation + self.bias.value
@@ -299,7 +303,7 @@ class BaseConvTranspose(BaseConv):
         if self.use_bias:
             self.bias.grad = xp.sum(xp.reshape(grad, (-1, self.filters)), axis=0)
         grad_full = pad_spatial(grad, self.window)                           # back into the full buffer
-        columns = gather_taps(grad_full, self.kernel_size, self.strides, self.dilation_rate, self.inputs_shape[1:-1])
+        columns = gather_taps(grad_full, self.windows)                       # (batch, *input, taps, filters)
         columns_2d = xp.reshape(columns, (self.inputs_2d.shape[0], -1))       # (positions, taps * filters)
         kernel_2d = xp.reshape(self.kernel.value, (-1, self.inputs_shape[-1]))
         self.kernel.grad = xp.reshape(columns_2d.T @ self.inputs_2d, self.kernel.shape)

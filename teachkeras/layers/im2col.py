@@ -8,20 +8,23 @@ j * dilation + x * stride)`` for every output position (y, x): one strided slice
 ``(batch, *output_shape, taps, channels)``; reshaped to ``(positions, taps * channels)`` it
 meets the kernel, reshaped to ``(taps * channels, filters)``, in a single matrix multiply.
 ``scatter_taps`` is its adjoint: it adds each tap's slice back where it came from, which is
-the backward pass of the gather (and the forward pass of a transposed convolution).
+the backward pass of the gather (and the forward pass of a transposed convolution). The
+layers add each tap's share straight into its window instead of forming the whole
+scattered array first: the same sum, with one large temporary array fewer.
 
 Only slicing, ``stack``, ``zeros`` and ``+=`` are used, so numpy arrays and torch tensors
 (any device) go through the same code.
 
 >>> import numpy as np
 >>> signal = np.arange(5.0).reshape(1, 5, 1)                  # (batch, steps, channels)
->>> gather_taps(signal, (3,), (1,), (1,), (3,))[0, :, :, 0]    # three windows of three taps
+>>> windows = tap_windows((3,), (1,), (1,), (3,))             # kernel 3, stride 1, 3 outputs
+>>> gather_taps(signal, windows)[0, :, :, 0]                   # three positions, three taps each
 array([[0., 1., 2.],
        [1., 2., 3.],
        [2., 3., 4.]])
 """
 
-__all__ = ['tap_slices', 'gather_taps', 'scatter_taps', 'pad_spatial', 'interior', 'crop_spatial', 'to_channels_last', 'to_channels_first']
+__all__ = ['tap_windows', 'gather_taps', 'scatter_taps', 'zeros_like_shape', 'pad_spatial', 'interior', 'crop_spatial', 'to_channels_last', 'to_channels_first']
 
 
 import itertools
@@ -31,35 +34,40 @@ import array_api_compat
 from teachkeras.backend import namespace
 
 
-def tap_slices(kernel_size, strides, dilation_rate, output_shape):
-    """For each kernel tap, in C order, the spatial slices that select its input cells."""
-    selections = []
+def tap_windows(kernel_size, strides, dilation_rate, output_shape):
+    """For each kernel tap, in C order, the index that selects its input cells from a
+    ``(batch, *spatial, channels)`` array: one strided slice per spatial axis.
+
+    >>> tap_windows((2,), (2,), (1,), (3,))      # kernel 2, stride 2, 3 outputs
+    [(slice(None, None, None), slice(0, 5, 2), slice(None, None, None)), (slice(None, None, None), slice(1, 6, 2), slice(None, None, None))]
+    """
+    windows = []
     for tap in itertools.product(*(range(size) for size in kernel_size)):
-        selections.append(tuple(
-            slice(offset * dilation, offset * dilation + stride * (length - 1) + 1, stride)
-            for offset, dilation, stride, length in zip(tap, dilation_rate, strides, output_shape)
-        ))
-    return selections
+        spatial = tuple(slice(offset * dilation, offset * dilation + stride * (length - 1) + 1, stride)
+                        for offset, dilation, stride, length in zip(tap, dilation_rate, strides, output_shape))
+        windows.append((slice(None), *spatial, slice(None)))
+    return windows
 
 
-def gather_taps(padded, kernel_size, strides, dilation_rate, output_shape):
-    """``(batch, *spatial, channels)`` -> ``(batch, *output_shape, taps, channels)``, contiguous."""
-    xp = namespace(padded)
-    everything = slice(None)
-    windows = [padded[(everything, *spatial, everything)]
-               for spatial in tap_slices(kernel_size, strides, dilation_rate, output_shape)]
-    return xp.stack(windows, axis=-2)
+def gather_taps(padded, windows):
+    """``(batch, *spatial, channels)`` -> ``(batch, *output_shape, taps, channels)``: the window
+    of every tap, stacked into one contiguous array (the "columns" of im2col)."""
+    return namespace(padded).stack([padded[window] for window in windows], axis=-2)
 
 
-def scatter_taps(columns, padded_shape, kernel_size, strides, dilation_rate):
-    """The adjoint of ``gather_taps``: add each tap's values back into zeros of ``padded_shape``."""
-    xp = namespace(columns)
-    output_shape = tuple(columns.shape[1:-2])
-    total = xp.zeros(tuple(padded_shape), dtype=columns.dtype, device=array_api_compat.device(columns))
-    everything = slice(None)
-    for tap, spatial in enumerate(tap_slices(kernel_size, strides, dilation_rate, output_shape)):
-        total[(everything, *spatial, everything)] += columns[..., tap, :]
+def scatter_taps(columns, padded_shape, windows):
+    """The adjoint of ``gather_taps``: add each tap's values back where they came from,
+    into zeros of ``padded_shape``."""
+    total = zeros_like_shape(columns, padded_shape)
+    for tap, window in enumerate(windows):
+        total[window] += columns[..., tap, :]
     return total
+
+
+def zeros_like_shape(array, shape):
+    """Zeros of ``shape`` with ``array``'s type, dtype and device."""
+    xp = namespace(array)
+    return xp.zeros(tuple(shape), dtype=array.dtype, device=array_api_compat.device(array))
 
 
 def pad_spatial(inputs, paddings, value=0.0):

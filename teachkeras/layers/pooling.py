@@ -3,11 +3,12 @@
 
 Defined in notebooks/05_conv1d_vs_conv2d.ipynb (chapter 05). A pooling window slides like a
 convolution kernel but has no weights: it keeps the largest value (max) or the mean
-(average) of each window, per channel. The windows come from the same ``gather_taps`` as
-convolution; the backward pass sends each output's gradient to the cell that won the max
-(the first one on a tie), or spreads it evenly over the window (average), and
-``scatter_taps`` adds it back. With ``padding='same'`` the padded cells never win a max
-and are not counted in an average, as in Keras.
+(average) of each window, per channel. The windows are the kernel taps of convolution
+(``tap_windows``): one strided slice of the input per window position, combined by a running
+maximum or sum, so no window is ever copied out. The backward pass sends each output's
+gradient to the cell that held the max (the first one on a tie), or spreads it evenly over
+the window (average). With ``padding='same'`` the padded cells never win a max and are not
+counted in an average, as in Keras.
 
 >>> import numpy as np
 >>> image = np.arange(16.0).reshape(1, 4, 4, 1)
@@ -31,7 +32,7 @@ from teachkeras.layers.conv_shapes import (
     padding_amounts,
 )
 from teachkeras.layers.im2col import (
-    crop_spatial, gather_taps, pad_spatial, scatter_taps, to_channels_first, to_channels_last,
+    crop_spatial, pad_spatial, tap_windows, to_channels_first, to_channels_last, zeros_like_shape,
 )
 
 
@@ -93,17 +94,20 @@ class BasePooling(Layer):
         inputs = to_channels_last(inputs, self.data_format)                  # (batch, *spatial, channels)
         self.paddings = [padding_amounts(length, size, self.padding, stride)
                          for length, size, stride in zip(inputs.shape[1:-1], self.pool_size, self.strides)]
-        fill = -math.inf if self.mode == "max" else 0.0
-        padded = pad_spatial(inputs, self.paddings, value=fill)
-        self.padded_shape = tuple(padded.shape)
-        ones = (1,) * self.rank
-        windows = gather_taps(padded, self.pool_size, self.strides, ones, output_shape)  # (batch, *out, taps, ch)
-        if self.mode == "max":
-            self.winners = xp.argmax(windows, axis=-2)                       # (batch, *output, channels)
-            outputs = xp.max(windows, axis=-2)
-        else:
-            self.counts = self.cells_per_window(inputs, output_shape)         # (1, *output, 1)
-            outputs = xp.sum(windows, axis=-2) / self.counts
+        fill = -math.inf if self.mode == "max" else 0.0                       # padding never wins a max
+        self.padded = pad_spatial(inputs, self.paddings, value=fill)
+        self.windows = tap_windows(self.pool_size, self.strides, (1,) * self.rank, output_shape)
+        # One pass per tap over output-sized arrays: a running max (or sum) of the strided slices.
+        outputs = self.padded[self.windows[0]]
+        for window in self.windows[1:]:
+            if self.mode == "max":
+                outputs = xp.maximum(outputs, self.padded[window])
+            else:
+                outputs = outputs + self.padded[window]
+        if self.mode == "average":
+            self.counts = self.cells_per_window(inputs, output_shape)         # (1, *output, 1) or a number
+            outputs = outputs / self.counts
+        self.outputs = outputs
         return to_channels_first(outputs, self.data_format)
 
     def cells_per_window(self, inputs, output_shape):
@@ -113,21 +117,23 @@ class BasePooling(Layer):
             return float(math.prod(self.pool_size))
         ones = xp.ones((1, *inputs.shape[1:-1], 1), dtype=inputs.dtype, device=array_api_compat.device(inputs))
         padded = pad_spatial(ones, self.paddings)
-        return xp.sum(gather_taps(padded, self.pool_size, self.strides, (1,) * self.rank, output_shape), axis=-2)
+        return sum(padded[window] for window in self.windows[1:]) + padded[self.windows[0]]
 
     def backward(self, grad_outputs):
         xp = namespace(grad_outputs)
-        grad = to_channels_last(grad_outputs, self.data_format)[..., None, :]   # (batch, *output, 1, channels)
-        taps = math.prod(self.pool_size)
+        grad = to_channels_last(grad_outputs, self.data_format)              # (batch, *output, channels)
+        grad_padded = zeros_like_shape(grad, self.padded.shape)
         if self.mode == "max":
-            tap_numbers = xp.reshape(xp.arange(taps, device=array_api_compat.device(grad)), (taps, 1))
-            grad_windows = grad * xp.astype(self.winners[..., None, :] == tap_numbers, grad.dtype)
+            # The gradient goes to the cell that holds the max; on a tie, to the first such tap.
+            unclaimed = xp.ones(grad.shape, dtype=xp.bool, device=array_api_compat.device(grad))
+            for window in self.windows:
+                winner = (self.padded[window] == self.outputs) & unclaimed
+                grad_padded[window] += grad * winner
+                unclaimed = unclaimed & ~winner
         else:
-            counts = self.counts if isinstance(self.counts, float) else self.counts[..., None, :]
-            shape = (*grad.shape[:-2], taps, grad.shape[-1])
-            grad_windows = xp.broadcast_to(grad / counts, shape)
-        ones = (1,) * self.rank
-        grad_padded = scatter_taps(grad_windows, self.padded_shape, self.pool_size, self.strides, ones)
+            share = grad / self.counts
+            for window in self.windows:
+                grad_padded[window] += share
         return to_channels_first(crop_spatial(grad_padded, self.paddings), self.data_format)
 
     def get_config(self):

@@ -1,0 +1,257 @@
+"""Keras' simple MNIST convnet for one epoch: teachkeras (numpy) beside plain PyTorch, on the CPU.
+
+The model (Keras' "Simple MNIST convnet" example, without its dropout)::
+
+    Conv2D(32, 3, relu) -> MaxPooling2D(2) -> Conv2D(64, 3, relu) -> MaxPooling2D(2)
+    -> Flatten -> Dense(10, softmax)          categorical cross-entropy, Adam, batch 128
+
+Both frameworks get the same number of threads, the same data (MNIST, scaled to [0, 1]) and
+the same batch order, and take their steps in turn in one process, so that other work on the
+machine slows both alike. The script prints the time of one epoch
+(469 steps of 128; with ``--steps N`` the first N steps, scaled to an epoch), the ratio
+teachkeras / PyTorch, the training loss and accuracy as a sanity check, and the peak memory
+of a training step: how far a fresh process' resident memory rises above its level before the
+first step, over three steps (each framework in its own process; Linux), and for teachkeras
+also the peak of numpy allocations in one step (tracemalloc).
+
+Usage, from the repository root::
+
+    TEACHKERAS_DATASETS=../shared/datasets python benchmarks/bench_convnet.py
+    python benchmarks/bench_convnet.py --steps 50 --threads 2
+
+On a machine shared with other work, timings vary from run to run; the ratio varies less,
+because the steps alternate. Prefer ``--threads 1`` (the default) when cores are busy: BLAS
+threads that wait for a busy core slow the frameworks down unevenly.
+"""
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+EPOCH_SAMPLES = 60_000
+FRAMEWORKS = ("teachkeras", "torch")
+
+
+def parse_arguments(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=None,
+                        help="time only the first STEPS steps and scale to one epoch (default: the whole epoch)")
+    parser.add_argument("--threads", type=int, default=1, help="threads for BLAS and torch (default 1)")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--child", choices=FRAMEWORKS, help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    if arguments.steps is not None and arguments.steps < 1:
+        parser.error(f"--steps must be a positive integer, received {arguments.steps}")
+    if arguments.threads < 1:
+        parser.error(f"--threads must be a positive integer, received {arguments.threads}")
+    return arguments
+
+
+# ---------------------------------------------------------------- memory
+
+
+def _status_kib(field):
+    """A field of /proc/self/status in KiB (Linux), or None elsewhere."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def reset_peak_memory():
+    """Forget the peak resident memory so far (Linux: write 5 to /proc/self/clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------- one framework, in a child process
+
+
+def load_mnist():
+    import numpy as np
+
+    from teachkeras.datasets import mnist
+
+    (images, labels), _ = mnist.load_data()
+    images = (images.astype(np.float32) / 255.0)[..., None]                # (60000, 28, 28, 1)
+    one_hot = np.eye(10, dtype=np.float32)[labels]
+    return images, one_hot
+
+
+def batches(count, batch_size, steps, seed):
+    """The batch index arrays of one shuffled epoch (the same for both frameworks)."""
+    import numpy as np
+
+    order = np.random.default_rng(seed).permutation(count)
+    starts = range(0, count, batch_size)
+    return [order[start:start + batch_size] for start in starts][:steps]
+
+
+def teachkeras_trainer(seed):
+    """A hand-written training step over teachkeras layers and Adam."""
+    import numpy as np
+
+    from teachkeras import layers, optimizers
+    from teachkeras.backend import set_random_seed
+
+    set_random_seed(seed)
+    model = [
+        layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
+        layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2),
+        layers.Flatten(), layers.Dense(10, activation="softmax"),
+    ]
+    optimizer = optimizers.Adam(learning_rate=1e-3, epsilon=1e-7)
+
+    def step(images, targets):
+        outputs = images
+        for layer in model:
+            outputs = layer(outputs, training=True)
+        probabilities = np.clip(outputs, 1e-7, 1 - 1e-7)
+        loss = float(-np.sum(targets * np.log(probabilities)) / len(targets))
+        correct = int(np.sum(np.argmax(outputs, axis=1) == np.argmax(targets, axis=1)))
+        # softmax + cross-entropy: the gradient at the pre-activation is (p - y) / batch.
+        grad = model[-1].backward_pre_activation((outputs - targets) / len(targets))
+        for layer in reversed(model[:-1]):
+            grad = layer.backward(grad)
+        variables = [weight for layer in model for weight in layer.trainable_weights]
+        optimizer.apply([weight.grad for weight in variables], variables)
+        return loss, correct
+
+    return step
+
+
+def torch_trainer(seed):
+    """The same model and step in plain PyTorch (NCHW, as torch prefers)."""
+    import torch
+
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(64 * 5 * 5, 10),
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+
+    def step(images, targets):
+        images = torch.from_numpy(images).permute(0, 3, 1, 2)
+        labels = torch.from_numpy(targets).argmax(dim=1)
+        optimizer.zero_grad()
+        logits = model(images)
+        loss = torch.nn.functional.cross_entropy(logits, labels)
+        loss.backward()
+        optimizer.step()
+        return float(loss.detach()), int((logits.argmax(dim=1) == labels).sum())
+
+    return step
+
+
+def set_threads(threads):
+    """Use ``threads`` BLAS / torch threads (before numpy is imported, BLAS reads the variables)."""
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = str(threads)
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+TRAINERS = {"teachkeras": teachkeras_trainer, "torch": torch_trainer}
+
+
+def measure_time(arguments):
+    """Both frameworks in this process, step by step in turn, so that a busy machine slows
+    both alike. Returns {framework: {steps, seconds, epoch_seconds, loss, accuracy}}."""
+    set_threads(arguments.threads)
+    images, targets = load_mnist()
+    epoch_steps = math.ceil(EPOCH_SAMPLES / arguments.batch_size)
+    order = batches(len(images), arguments.batch_size, arguments.steps or epoch_steps, arguments.seed)
+    steps = {name: make(arguments.seed) for name, make in TRAINERS.items()}
+    for name, step in steps.items():
+        for indices in batches(len(images), arguments.batch_size, 2, arguments.seed + 1):  # warm up
+            step(images[indices], targets[indices])
+    totals = {name: {"seconds": 0.0, "loss": 0.0, "correct": 0} for name in steps}
+    for indices in order:
+        batch_images, batch_targets = images[indices], targets[indices]
+        for name, step in steps.items():
+            start = time.perf_counter()
+            loss, correct = step(batch_images, batch_targets)
+            totals[name]["seconds"] += time.perf_counter() - start
+            totals[name]["loss"] += loss * len(indices)
+            totals[name]["correct"] += correct
+    seen = sum(len(indices) for indices in order)
+    return {name: {"steps": len(order), "seconds": total["seconds"],
+                   "epoch_seconds": total["seconds"] * epoch_steps / len(order),
+                   "loss": total["loss"] / seen, "accuracy": total["correct"] / seen}
+            for name, total in totals.items()}
+
+
+def run_memory_child(arguments):
+    """In a fresh process: how far resident memory rises above its level before the first
+    step, over a few steps of one framework; for teachkeras also tracemalloc's peak."""
+    set_threads(arguments.threads)
+    images, targets = load_mnist()
+    step = TRAINERS[arguments.child](arguments.seed)
+    order = batches(len(images), arguments.batch_size, 3, arguments.seed)
+    rss_before = _status_kib("VmRSS")
+    peak_reset = reset_peak_memory()
+    for indices in order:
+        step(images[indices], targets[indices])
+    peak = _status_kib("VmHWM")
+    result = {"step_peak_rss_mib": (peak - rss_before) / 1024 if peak_reset and peak and rss_before else None}
+    if arguments.child == "teachkeras":
+        import tracemalloc
+
+        tracemalloc.start()
+        step(images[order[0]], targets[order[0]])
+        result["step_peak_numpy_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    print(json.dumps(result))
+
+
+# ---------------------------------------------------------------- both, side by side
+
+
+def main(argv=None):
+    arguments = parse_arguments(argv)
+    if arguments.child:
+        run_memory_child(arguments)
+        return 0
+    memory = {}
+    for framework in FRAMEWORKS:
+        command = [sys.executable, os.path.abspath(__file__), "--child", framework,
+                   "--threads", str(arguments.threads), "--batch-size", str(arguments.batch_size),
+                   "--seed", str(arguments.seed)]
+        finished = subprocess.run(command, capture_output=True, text=True)
+        if finished.returncode != 0:
+            print(f"bench_convnet: the {framework} memory run failed:\n{finished.stderr}", file=sys.stderr)
+            return 1
+        memory[framework] = json.loads(finished.stdout.strip().splitlines()[-1])
+    results = measure_time(arguments)
+    ours, theirs = results["teachkeras"], results["torch"]
+    scope = "one epoch" if not arguments.steps else f"{ours['steps']} steps, scaled to one epoch"
+    print(f"Simple MNIST convnet, batch {arguments.batch_size}, Adam, {arguments.threads} thread(s), {scope}")
+    print(f"{'':12s}{'epoch (s)':>11s}{'ms/step':>9s}{'loss':>8s}{'accuracy':>10s}{'step peak RSS (MiB)':>21s}")
+    for name, result in results.items():
+        peak = memory[name]["step_peak_rss_mib"]
+        print(f"{name:12s}{result['epoch_seconds']:11.1f}{1000 * result['seconds'] / result['steps']:9.1f}"
+              f"{result['loss']:8.4f}{result['accuracy']:10.4f}{'n/a' if peak is None else f'{peak:.1f}':>21s}")
+    print(f"teachkeras step: numpy peak {memory['teachkeras']['step_peak_numpy_mib']:.1f} MiB (tracemalloc)")
+    ratio = ours["epoch_seconds"] / theirs["epoch_seconds"]
+    print(f"ratio teachkeras / PyTorch: {ratio:.2f}x (target <= 2.0x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
