@@ -42,6 +42,9 @@ CASES = [
          id="prelu", positive=True),
     Case(lambda **kw: layers.PReLU(alpha_initializer=layers.base.initializers.Constant(0.25), shared_axes=[1], **kw),
          (3, 4, 2), id="prelu-shared", positive=True),
+    # chapter 03: dropout (the contract runs at training=False; tests/test_dropout.py covers training=True)
+    Case(lambda **kw: layers.Dropout(0.4, seed=1, **kw), (3, 5), id="dropout"),
+    Case(lambda **kw: layers.Dropout(0.5, noise_shape=(None, 1, None), **kw), (2, 3, 4), id="dropout-noise-shape"),
     # chapter 05: convolution, pooling, reshaping
     Case(lambda **kw: layers.Conv1D(3, 3, activation="tanh", **kw), (2, 7, 2), bad_shape=(2, 7, 3), id="conv1d"),
     Case(lambda **kw: layers.Conv1D(2, 2, padding="causal", dilation_rate=2, **kw), (2, 6, 3), bad_shape=(2, 6),
@@ -72,6 +75,10 @@ CASES = [
     Case(lambda **kw: layers.GlobalAveragePooling1D(**kw), (2, 5, 3), bad_shape=(2, 5), id="global_average_pooling1d"),
     Case(lambda **kw: layers.GlobalAveragePooling2D(data_format="channels_first", **kw), (2, 3, 4, 2),
          bad_shape=(2, 3, 4), id="global_average_pooling2d"),
+    Case(lambda **kw: layers.GlobalMaxPooling3D(**kw), (2, 2, 3, 2, 2), bad_shape=(2, 2, 3, 2),
+         id="global_max_pooling3d"),
+    Case(lambda **kw: layers.GlobalAveragePooling3D(keepdims=True, **kw), (2, 2, 3, 2, 2), bad_shape=(2, 2, 3, 2),
+         id="global_average_pooling3d-keepdims"),
     Case(lambda **kw: layers.Flatten(**kw), (2, 3, 4), id="flatten"),
     Case(lambda **kw: layers.Reshape((-1, 2), **kw), (2, 3, 4), id="reshape"),
     Case(lambda **kw: layers.ZeroPadding1D(**kw), (2, 4, 3), bad_shape=(2, 4), id="zero_padding1d"),
@@ -80,6 +87,10 @@ CASES = [
     Case(lambda **kw: layers.Cropping1D((1, 2), **kw), (2, 6, 3), bad_shape=(2, 6), id="cropping1d"),
     Case(lambda **kw: layers.Cropping2D(((1, 0), (0, 2)), **kw), (2, 4, 5, 2), bad_shape=(2, 4, 5),
          id="cropping2d"),
+    Case(lambda **kw: layers.ZeroPadding3D((1, 0, 2), **kw), (1, 2, 3, 2, 2), bad_shape=(1, 2, 3, 2),
+         id="zero_padding3d"),
+    Case(lambda **kw: layers.Cropping3D(((1, 0), (0, 1), (1, 1)), data_format="channels_first", **kw),
+         (1, 2, 3, 3, 4), bad_shape=(1, 2, 3, 3), id="cropping3d-channels_first"),
 ]
 
 
