@@ -42,6 +42,9 @@ CASES = [
          id="prelu", positive=True),
     Case(lambda **kw: layers.PReLU(alpha_initializer=layers.base.initializers.Constant(0.25), shared_axes=[1], **kw),
          (3, 4, 2), id="prelu-shared", positive=True),
+    # chapter 03: dropout (the contract runs at training=False; tests/test_dropout.py covers training=True)
+    Case(lambda **kw: layers.Dropout(0.4, seed=1, **kw), (3, 5), id="dropout"),
+    Case(lambda **kw: layers.Dropout(0.5, noise_shape=(None, 1, None), **kw), (2, 3, 4), id="dropout-noise-shape"),
     # chapter 05: convolution, pooling, reshaping
     Case(lambda **kw: layers.Conv1D(3, 3, activation="tanh", **kw), (2, 7, 2), bad_shape=(2, 7, 3), id="conv1d"),
     Case(lambda **kw: layers.Conv1D(2, 2, padding="causal", dilation_rate=2, **kw), (2, 6, 3), bad_shape=(2, 6),

@@ -6,6 +6,8 @@ from teachkeras.layers.convolutional import (
     Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose,
 )
 from teachkeras.layers.core import Activation, Dense
+from teachkeras.layers.dropout import Dropout
+from teachkeras.layers.input_layer import Input, InputLayer, KerasTensor
 from teachkeras.layers.pooling import (
     AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
     GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D,

@@ -1,0 +1,561 @@
+"""Sequential, compile, fit, evaluate, predict, train_on_batch / test_on_batch, and their errors.
+
+Keras 3 (torch backend) is the oracle where the semantics must match: the same initial weights
+and plain SGD give the same History; skipped when keras cannot be imported.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import teachkeras as tk
+from teachkeras import callbacks, layers, losses
+from teachkeras.backend import clear_session
+from teachkeras.models import Model, Sequential
+from teachkeras.optimizers import SGD
+
+
+@pytest.fixture(autouse=True)
+def fresh_names():
+    clear_session()
+    tk.utils.set_random_seed(0)
+
+
+def blobs(samples=120, features=4, classes=3, seed=0):
+    """Separable-ish clusters: x (samples, features) float32, integer labels (samples,)."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, classes, samples)
+    centers = rng.normal(scale=3.0, size=(classes, features))
+    x = centers[labels] + rng.normal(size=(samples, features))
+    return x.astype("float32"), labels
+
+
+def mlp(features=4, classes=3, activation="softmax", hidden=16, dropout=None):
+    stack = [tk.Input(shape=(features,)), layers.Dense(hidden, activation="relu")]
+    if dropout:
+        stack.append(layers.Dropout(dropout, seed=1))
+    stack.append(layers.Dense(classes, activation=activation))
+    return Sequential(stack)
+
+
+# ---------------------------------------------------------------- Sequential
+
+
+def test_sequential_builds_from_input_and_counts_parameters():
+    model = Sequential([tk.Input(shape=(784,)), layers.Dense(512, activation="relu"), layers.Dense(10)])
+    assert model.built and model.output_shape == (None, 10)
+    assert model.count_params() == 784 * 512 + 512 + 512 * 10 + 10
+    assert [layer.name for layer in model.layers] == ["dense", "dense_1"]  # the Input is not a layer
+    assert model.get_layer("dense_1") is model.layers[1] and model.get_layer(index=0) is model.layers[0]
+
+
+def test_sequential_input_dim_and_input_shape_as_in_the_notes():
+    by_dim = Sequential()
+    by_dim.add(layers.Dense(2, kernel_initializer="uniform", input_dim=64))
+    by_dim.add(layers.Activation("softmax"))
+    assert by_dim.input_shape == (None, 64) and by_dim.output_shape == (None, 2)
+    by_shape = Sequential([layers.Dense(32, activation="relu", input_shape=(784,))])
+    assert by_shape.output_shape == (None, 32)
+
+
+def test_sequential_without_input_shape_builds_on_first_batch():
+    model = Sequential([layers.Dense(3), layers.Dense(1)])
+    assert not model.built and model.weights == []
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 5)), np.ones((4,)), verbose=0)
+    assert model.built and [w.shape for w in model.weights] == [(5, 3), (3,), (3, 1), (1,)]
+
+
+def test_pop_removes_the_last_layer_as_in_the_notes():
+    model = Sequential()
+    model.add(layers.Dense(32, activation="relu", input_dim=784))
+    model.add(layers.Dense(32, activation="relu"))
+    assert len(model.layers) == 2
+    popped = model.pop()
+    assert len(model.layers) == 1 and popped.name == "dense_1" and model.output_shape == (None, 32)
+    model.pop()
+    with pytest.raises(ValueError, match="pop from a model with no layers"):
+        model.pop()
+
+
+def test_summary_lists_layers_shapes_and_parameter_counts(capsys):
+    mlp().summary()
+    text = capsys.readouterr().out
+    assert 'Model: "sequential"' in text
+    assert "dense (Dense)" in text and "(None, 16)" in text and "80" in text
+    assert "Total params: 131 (524.00 B)" in text and "Trainable params: 131" in text
+    assert "Non-trainable params: 0" in text
+
+
+def test_get_and_set_weights_round_trip_and_refuse_wrong_shapes():
+    model, other = mlp(), mlp()
+    other.set_weights(model.get_weights())
+    x = np.ones((2, 4), dtype="float32")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), other.predict(x, verbose=0))
+    with pytest.raises(ValueError, match=r"expected a list of 4 arrays"):
+        model.set_weights(model.get_weights()[:3])
+    with pytest.raises(ValueError, match=r"dense/kernel.*\(4, 16\).*\(3, 16\)"):
+        model.set_weights([np.zeros((3, 16))] + model.get_weights()[1:])
+
+
+def test_sequential_refuses_non_layers_and_late_input():
+    with pytest.raises(TypeError, match="expected a Layer"):
+        Sequential([np.zeros(3)])
+    with pytest.raises(ValueError, match="Input must be the first entry"):
+        Sequential([layers.Dense(2), tk.Input(shape=(3,))])
+
+
+def test_get_layer_errors_name_what_exists():
+    model = mlp()
+    with pytest.raises(ValueError, match=r"no layer named 'nope'.*\['dense', 'dense_1'\]"):
+        model.get_layer("nope")
+    with pytest.raises(ValueError, match="index must be in"):
+        model.get_layer(index=5)
+
+
+# ---------------------------------------------------------------- fit and friends
+
+
+def test_fit_learns_and_returns_history_with_keras_shape():
+    x, labels = blobs()
+    model = mlp()
+    model.compile(optimizer=SGD(learning_rate=0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, labels, epochs=5, batch_size=16, verbose=0, validation_split=0.25)
+    assert history is model.history
+    assert list(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert history.epoch == [0, 1, 2, 3, 4]
+    assert history.params == {"verbose": 0, "epochs": 5, "steps": math.ceil(90 / 16)}
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert history.history["accuracy"][-1] > 0.9
+
+
+def test_epoch_loss_is_batch_size_weighted_mean_of_pre_update_batch_losses():
+    x, labels = blobs(samples=50)
+    model = mlp()
+    model.compile(optimizer=SGD(learning_rate=0.05), loss="sparse_categorical_crossentropy")
+    twin = mlp()
+    twin.set_weights(model.get_weights())
+    twin.compile(optimizer=SGD(learning_rate=0.05), loss="sparse_categorical_crossentropy")
+    history = model.fit(x, labels, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    batch_losses = [twin.train_on_batch(x[start:start + 16], labels[start:start + 16]) for start in range(0, 50, 16)]
+    expected = np.average(batch_losses, weights=[16, 16, 16, 2])
+    assert history.history["loss"][0] == pytest.approx(expected, rel=1e-6)
+    np.testing.assert_allclose(model.get_weights()[0], twin.get_weights()[0], rtol=1e-6)
+
+
+def test_train_on_batch_returns_the_loss_before_the_update():
+    x, labels = blobs(samples=32)
+    model = mlp()
+    model.compile(optimizer=SGD(learning_rate=0.5), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    before = model.test_on_batch(x, labels)
+    trained = model.train_on_batch(x, labels)
+    after = model.test_on_batch(x, labels)
+    assert trained[0] == pytest.approx(before[0], rel=1e-6) and after[0] < before[0]
+    assert model.train_on_batch(x, labels, return_dict=True).keys() == {"accuracy", "loss"}
+
+
+def test_evaluate_returns_scalar_list_or_dict():
+    x, labels = blobs(samples=40)
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    assert isinstance(model.evaluate(x, labels, verbose=0), float)
+    one_hot = tk.utils.to_categorical(labels, 3)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["mae", "accuracy"])
+    values = model.evaluate(x, one_hot, verbose=0)
+    as_dict = model.evaluate(x, one_hot, verbose=0, return_dict=True)
+    assert list(as_dict) == ["accuracy", "loss", "mae"]
+    assert values == [as_dict["loss"], as_dict["mae"], as_dict["accuracy"]]  # loss, then compile order
+
+
+def test_evaluate_batch_size_does_not_change_the_result():
+    x, labels = blobs(samples=37)
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    small = model.evaluate(x, labels, batch_size=5, verbose=0)
+    whole = model.evaluate(x, labels, batch_size=37, verbose=0)
+    np.testing.assert_allclose(small, whole, rtol=1e-5)
+
+
+def test_predict_is_batched_and_matches_calling_the_model():
+    x, _ = blobs(samples=70)
+    model = mlp(dropout=0.5)
+    predicted = model.predict(x, batch_size=8, verbose=0)
+    assert predicted.shape == (70, 3) and isinstance(predicted, np.ndarray)
+    np.testing.assert_allclose(predicted, model(x), rtol=1e-6)  # Dropout is off at inference
+    np.testing.assert_allclose(model.predict_on_batch(x[:5]), predicted[:5], rtol=1e-6)
+
+
+def test_fit_uses_training_mode_and_evaluate_does_not():
+    seen = []
+
+    class Spy(layers.Layer):
+        def call(self, inputs, training=False):
+            seen.append(training)
+            return inputs
+
+        def backward(self, grad_outputs):
+            return grad_outputs
+
+        def compute_output_shape(self, input_shape):
+            return input_shape
+
+    model = Sequential([tk.Input(shape=(2,)), Spy(), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 2)), np.ones(4), batch_size=4, verbose=0)
+    assert seen == [True]
+    model.evaluate(np.ones((4, 2)), np.ones(4), verbose=0)
+    model.predict(np.ones((4, 2)), verbose=0)
+    assert seen == [True, False, False]
+
+
+def test_validation_split_takes_the_last_rows_before_shuffling():
+    x = np.arange(10, dtype="float32").reshape(10, 1)
+    seen = []
+
+    class Recorder(layers.Layer):
+        def call(self, inputs, training=False):
+            seen.append((training, inputs[:, 0].tolist()))
+            return inputs
+
+        def backward(self, grad_outputs):
+            return grad_outputs
+
+        def compute_output_shape(self, input_shape):
+            return input_shape
+
+    model = Sequential([tk.Input(shape=(1,)), Recorder(), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, x[:, 0], validation_split=0.25, batch_size=100, epochs=2, verbose=0)
+    training_rows = [rows for training, rows in seen if training]
+    validation_rows = [rows for training, rows in seen if not training]
+    assert validation_rows == [[7.0, 8.0, 9.0]] * 2  # training keeps floor(10 * 0.75) = 7 rows
+    assert all(sorted(rows) == list(range(7)) for rows in training_rows)
+
+
+def test_shuffle_true_reshuffles_each_epoch_false_keeps_order_batch_keeps_batches():
+    x = np.arange(12, dtype="float32").reshape(12, 1)
+    orders = []
+
+    class Recorder(layers.Layer):
+        def call(self, inputs, training=False):
+            if training:
+                orders.append(inputs[:, 0].tolist())
+            return inputs
+
+        def backward(self, grad_outputs):
+            return grad_outputs
+
+        def compute_output_shape(self, input_shape):
+            return input_shape
+
+    model = Sequential([tk.Input(shape=(1,)), Recorder(), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, x[:, 0], batch_size=12, epochs=2, shuffle=True, verbose=0)
+    assert orders[0] != orders[1] and sorted(orders[0]) == list(range(12))
+    orders.clear()
+    model.fit(x, x[:, 0], batch_size=12, epochs=2, shuffle=False, verbose=0)
+    assert orders == [list(range(12))] * 2
+    orders.clear()
+    model.fit(x, x[:, 0], batch_size=4, epochs=1, shuffle="batch", verbose=0)
+    assert [sorted(batch) for batch in orders] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
+
+
+def test_same_seed_same_training():
+    x, labels = blobs()
+    results = []
+    for _ in range(2):
+        clear_session()
+        tk.utils.set_random_seed(7)
+        model = mlp(dropout=0.3)
+        model.compile(optimizer=SGD(learning_rate=0.1), loss="sparse_categorical_crossentropy")
+        results.append(model.fit(x, labels, epochs=2, verbose=0).history["loss"])
+    assert results[0] == results[1]
+
+
+def test_initial_epoch_numbers_the_epochs():
+    x, labels = blobs(samples=20)
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = model.fit(x, labels, epochs=5, initial_epoch=3, verbose=0)
+    assert history.epoch == [3, 4] and len(history.history["loss"]) == 2
+
+
+def test_validation_data_and_validation_freq():
+    x, labels = blobs()
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x[:100], labels[:100], validation_data=(x[100:], labels[100:]), epochs=1, verbose=0)
+    assert history.history["val_loss"][0] == pytest.approx(model.evaluate(x[100:], labels[100:], verbose=0)[0])
+    history = model.fit(x, labels, validation_split=0.2, validation_freq=2, epochs=4, verbose=0)
+    assert len(history.history["loss"]) == 4 and len(history.history["val_loss"]) == 2
+
+
+def test_sample_weight_scales_the_loss_keras_style():
+    x, labels = blobs(samples=16)
+    model = mlp()
+    model.compile(optimizer=SGD(learning_rate=0.0), loss="sparse_categorical_crossentropy")
+    weights = np.linspace(0.0, 2.0, 16).astype("float32")
+    plain = model.test_on_batch(x, labels)
+    per_sample = losses.sparse_categorical_crossentropy(labels, model.predict(x, verbose=0))
+    weighted = model.test_on_batch(x, labels, sample_weight=weights)
+    assert plain == pytest.approx(float(per_sample.mean()), rel=1e-5)
+    assert weighted == pytest.approx(float((weights * per_sample).sum() / 16), rel=1e-5)  # / batch, not / sum(w)
+
+
+def test_class_weight_equals_the_matching_sample_weight():
+    x, labels = blobs(samples=30)
+    one_hot = tk.utils.to_categorical(labels, 3)
+    results = []
+    for kwargs in [{"class_weight": {0: 1.0, 1: 3.0, 2: 0.5}},
+                   {"sample_weight": np.array([1.0, 3.0, 0.5])[labels]}]:
+        clear_session()
+        tk.utils.set_random_seed(1)
+        model = mlp()
+        model.compile(optimizer=SGD(learning_rate=0.1), loss="categorical_crossentropy")
+        results.append(model.fit(x, one_hot, epochs=2, batch_size=8, shuffle=False, verbose=0, **kwargs).history)
+    assert results[0] == results[1]
+
+
+def test_torch_tensors_train_the_same_layer_code():
+    torch = pytest.importorskip("torch")
+    x, labels = blobs(samples=64)
+    model = mlp()
+    model.compile(optimizer=SGD(learning_rate=0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    twin = mlp()
+    twin.set_weights(model.get_weights())
+    twin.compile(optimizer=SGD(learning_rate=0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    on_numpy = model.fit(x, labels, epochs=2, batch_size=16, shuffle=False, verbose=0).history
+    on_torch = twin.fit(torch.from_numpy(x), torch.from_numpy(labels), epochs=2, batch_size=16, shuffle=False,
+                        verbose=0).history
+    assert twin.device == "cpu"
+    for key in on_numpy:
+        np.testing.assert_allclose(on_numpy[key], on_torch[key], rtol=1e-5)
+
+
+def test_subclassed_model_trains_through_its_own_call_and_backward():
+    class Residual(Model):
+        def __init__(self):
+            super().__init__()
+            self.inner = layers.Dense(4, activation="tanh")
+            self.head = layers.Dense(1)
+
+        def call(self, inputs, training=False):
+            return self.head(inputs + self.inner(inputs, training=training), training=training)
+
+        def backward(self, grad_outputs):
+            grad = self.head.backward(grad_outputs)
+            return grad + self.inner.backward(grad)
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    model = Residual()
+    model.compile(optimizer=SGD(learning_rate=0.05), loss="mse")
+    history = model.fit(x, y, epochs=20, verbose=0)
+    assert [layer.name for layer in model.layers] == ["dense", "dense_1"] and len(model.trainable_weights) == 4
+    assert history.history["loss"][-1] < 0.1 * history.history["loss"][0]
+
+
+def test_fused_softmax_crossentropy_gradient_equals_the_chain_rule():
+    x, labels = blobs(samples=8)
+    one_hot = tk.utils.to_categorical(labels, 3)
+    model = Sequential([tk.Input(shape=(4,)), layers.Dense(3, activation="softmax", dtype="float64")])
+    model.compile(optimizer=SGD(learning_rate=0.0), loss="categorical_crossentropy")
+    y_pred = model(x.astype("float64"), training=True)
+    model._backward_from_loss(one_hot, y_pred, None)
+    fused = model.layers[0].kernel.grad.copy()
+    model.layers[0].backward(model.loss.backward(one_hot, y_pred, None))  # softmax Jacobian, then Dense
+    np.testing.assert_allclose(fused, model.layers[0].kernel.grad, rtol=1e-6, atol=1e-9)
+
+
+def test_fused_sigmoid_binary_crossentropy_through_an_activation_layer():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(10, 3))
+    y = (rng.random((10, 1)) > 0.5).astype("float64")
+    model = Sequential([tk.Input(shape=(3,)), layers.Dense(1, dtype="float64"), layers.Activation("sigmoid", dtype="float64")])
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    y_pred = model(x, training=True)
+    weights = rng.random(10)
+    model._backward_from_loss(y, y_pred, weights)
+    fused = model.layers[0].kernel.grad.copy()
+    model.backward(model.loss.backward(y, y_pred, weights))
+    np.testing.assert_allclose(fused, model.layers[0].kernel.grad, rtol=1e-6, atol=1e-9)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def compiled(loss="sparse_categorical_crossentropy", **kwargs):
+    model = mlp()
+    model.compile(optimizer="sgd", loss=loss, **kwargs)
+    return model
+
+
+def test_x_and_y_of_different_lengths():
+    x, labels = blobs(samples=10)
+    with pytest.raises(ValueError, match=r"same number of samples.*x with 10 samples \(shape \(10, 4\)\).*y with 9"):
+        compiled().fit(x, labels[:9], verbose=0)
+
+
+def test_integer_labels_with_categorical_crossentropy_suggest_the_fixes():
+    x, labels = blobs(samples=10)
+    with pytest.raises(ValueError, match=r"categorical_crossentropy.*shape \(10,\).*\(10, 3\).*"
+                                         r"sparse_categorical_crossentropy.*to_categorical"):
+        compiled("categorical_crossentropy").fit(x, labels, verbose=0)
+
+
+def test_one_hot_labels_with_sparse_crossentropy_suggest_categorical():
+    x, labels = blobs(samples=10)
+    with pytest.raises(ValueError, match=r"one class index per sample.*\(10, 3\).*use loss='categorical_crossentropy'"):
+        compiled().fit(x, tk.utils.to_categorical(labels, 3), verbose=0)
+
+
+@pytest.mark.parametrize("split", [-0.1, 1.0, 1.5, "0.2"])
+def test_validation_split_outside_zero_one(split):
+    x, labels = blobs(samples=10)
+    with pytest.raises(ValueError, match=rf"validation_split must be a fraction in \[0, 1\), received validation_split={split!r}"):
+        compiled().fit(x, labels, validation_split=split, verbose=0)
+
+
+def test_validation_split_that_leaves_nothing():
+    x, labels = blobs(samples=3)
+    with pytest.raises(ValueError, match="leaves 0 for training"):
+        compiled().fit(x, labels, validation_split=0.9, verbose=0)
+
+
+@pytest.mark.parametrize("method, args", [("fit", 2), ("evaluate", 2), ("train_on_batch", 2), ("test_on_batch", 2)])
+def test_training_before_compile(method, args):
+    x, labels = blobs(samples=4)
+    with pytest.raises(ValueError, match=rf"must be compiled first.*before model.{method}\(\)"):
+        getattr(mlp(), method)(x, labels)
+
+
+def test_unknown_loss_metric_and_optimizer_names():
+    model = mlp()
+    with pytest.raises(ValueError, match=r"unknown loss 'mean_square_error'.*Did you mean 'mean_squared_error'"):
+        model.compile(optimizer="sgd", loss="mean_square_error")
+    with pytest.raises(ValueError, match=r"unknown metric 'acuracy'.*Did you mean 'accuracy'"):
+        model.compile(optimizer="sgd", loss="mse", metrics=["acuracy"])
+    with pytest.raises(ValueError, match=r"unknown optimizer 'sgdd'"):
+        model.compile(optimizer="sgdd", loss="mse")
+
+
+def test_the_notes_nb_epoch_names_epochs():
+    x, labels = blobs(samples=4)
+    with pytest.raises(TypeError, match=r"nb_epoch= is the Keras 1 spelling; use epochs="):
+        compiled().fit(x, labels, nb_epoch=3)
+    with pytest.raises(TypeError, match=r"show_accuracy.*metrics=\['accuracy'\]"):
+        compiled().fit(x, labels, show_accuracy=True)
+    with pytest.raises(TypeError, match=r"class_mode= is the Keras 1 API.*metrics=\['accuracy'\]"):
+        mlp().compile(optimizer="sgd", loss="mse", class_mode="categorical")
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['bacth_size'\]"):
+        compiled().fit(x, labels, bacth_size=3)
+
+
+@pytest.mark.parametrize("argument, value, message", [
+    ("batch_size", 0, "batch_size must be a positive integer"),
+    ("epochs", -1, "epochs must be an integer >= 0"),
+    ("verbose", 3, "verbose must be 'auto', 0, 1 or 2"),
+    ("shuffle", "yes", "shuffle must be True, False or 'batch'"),
+    ("callbacks", [print], "expected Callback instances"),
+])
+def test_bad_fit_arguments(argument, value, message):
+    x, labels = blobs(samples=4)
+    with pytest.raises(ValueError, match=message):
+        compiled().fit(x, labels, **{argument: value})
+
+
+def test_nan_loss_stops_with_epoch_and_batch(capsys):
+    x, labels = blobs(samples=64)
+    model = mlp()
+    model.compile(optimizer=SGD(learning_rate=1e30), loss="sparse_categorical_crossentropy")
+    with np.errstate(all="ignore"):
+        history = model.fit(x * 1e3, labels, epochs=5, batch_size=8, verbose=0,
+                            callbacks=[callbacks.TerminateOnNaN()])
+    message = capsys.readouterr().out
+    assert "invalid loss (nan), terminating training" in message
+    epoch, batch = [int(word.rstrip(":,")) for word in message.split()[1:4:2]]
+    assert len(history.epoch) == epoch and batch <= 8
+    assert math.isnan(history.history["loss"][-1])
+
+
+def test_nan_loss_without_terminate_on_nan_warns_once_where():
+    x, labels = blobs(samples=64)
+    model = mlp()
+    model.compile(optimizer=SGD(learning_rate=1e30), loss="sparse_categorical_crossentropy")
+    with pytest.warns(RuntimeWarning, match=r"loss became nan at epoch \d+, batch \d+.*TerminateOnNaN") as caught:
+        with np.errstate(all="ignore"):
+            model.fit(x * 1e3, labels, epochs=2, batch_size=8, verbose=0)
+    assert len([warning for warning in caught if "loss became" in str(warning.message)]) == 1
+
+
+def test_compile_without_loss_predicts_but_does_not_fit():
+    model = mlp()
+    model.compile(optimizer="sgd")
+    assert model.predict(np.ones((2, 4)), verbose=0).shape == (2, 3)
+    with pytest.raises(ValueError, match="compiled without a loss"):
+        model.fit(np.ones((2, 4)), np.zeros(2), verbose=0)
+
+
+def test_functional_model_is_not_yet_here():
+    with pytest.raises(NotImplementedError, match="functional API.*later chapter"):
+        Model(inputs=tk.Input(shape=(3,)), outputs=None)
+
+
+def test_predict_classes_from_the_notes_works_with_a_warning():
+    model = mlp()
+    with pytest.warns(DeprecationWarning, match=r"np.argmax\(model.predict\(x\), axis=-1\)"):
+        classes = model.predict_classes(np.ones((3, 4)))
+    np.testing.assert_array_equal(classes, model.predict(np.ones((3, 4)), verbose=0).argmax(axis=-1))
+
+
+# ---------------------------------------------------------------- Keras as the oracle
+
+
+def keras_twin(model, keras, loss, optimizer_rate, metrics=()):
+    """A Keras model with the same layers and weights as ``model`` (Dense stacks only)."""
+    stack = [keras.Input(shape=model.input_shape[1:])]
+    for layer in model.layers:
+        stack.append(keras.layers.Dense(layer.units, activation=layer.activation.__name__))
+    twin = keras.Sequential(stack)
+    twin.set_weights(model.get_weights())
+    twin.compile(optimizer=keras.optimizers.SGD(learning_rate=optimizer_rate), loss=loss, metrics=list(metrics))
+    return twin
+
+
+@pytest.mark.parametrize("loss, targets, activation, metrics", [
+    ("sparse_categorical_crossentropy", "labels", "softmax", ["accuracy"]),
+    ("categorical_crossentropy", "one_hot", "softmax", ["accuracy", "mae"]),
+    ("mse", "one_hot", "sigmoid", ["mae", "accuracy"]),
+])
+def test_history_matches_keras(loss, targets, activation, metrics):
+    keras = pytest.importorskip("keras")
+    x, labels = blobs(samples=90)
+    y = labels if targets == "labels" else tk.utils.to_categorical(labels, 3).astype("float32")
+    model = mlp(activation=activation)
+    model.compile(optimizer=SGD(learning_rate=0.05), loss=loss, metrics=metrics)
+    twin = keras_twin(model, keras, loss, 0.05, metrics)
+    weights = np.linspace(0.5, 1.5, 90).astype("float32")
+    kwargs = dict(epochs=2, batch_size=16, shuffle=False, verbose=0, validation_split=0.2, sample_weight=weights)
+    ours = model.fit(x, y, **kwargs).history
+    theirs = twin.fit(x, y, **kwargs).history
+    assert list(ours) == list(theirs)
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    for ours_weight, theirs_weight in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(ours_weight, theirs_weight, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), twin.evaluate(x, y, verbose=0), rtol=1e-5)
+    np.testing.assert_allclose(model.train_on_batch(x[:16], y[:16]), twin.train_on_batch(x[:16], y[:16]), rtol=1e-5)
+
+
+def test_class_weight_matches_keras():
+    keras = pytest.importorskip("keras")
+    x, labels = blobs(samples=48)
+    model = mlp()
+    model.compile(optimizer=SGD(learning_rate=0.05), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    twin = keras_twin(model, keras, "sparse_categorical_crossentropy", 0.05, ["accuracy"])
+    kwargs = dict(epochs=2, batch_size=10, shuffle=False, verbose=0, class_weight={0: 2.0, 2: 0.25})
+    ours, theirs = model.fit(x, labels, **kwargs).history, twin.fit(x, labels, **kwargs).history
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5, err_msg=key)
