@@ -6,6 +6,7 @@ finite differences in float64, torch autograd and numpy/torch parity, and agains
 """
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -361,3 +362,23 @@ def test_scatter_taps_is_the_adjoint_of_gather_taps(kernel_size, strides, dilati
     others = rng.normal(size=columns.shape)
     np.testing.assert_allclose(np.sum(columns * others), np.sum(padded * scatter_taps(others, padded.shape, windows)),
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("rank", [1, 2, 3])
+@pytest.mark.parametrize("padding, stride, dilation", [("valid", 1, 1), ("same", 2, 1), ("same", 1, 2)])
+def test_conv_with_few_input_channels_uses_the_columns_gradient_and_agrees(rank, padding, stride, dilation):
+    """With taps * in_channels <= filters the input gradient goes through one matrix multiply and
+    scatter_taps instead of one product per tap: check that branch the same way."""
+    def make(**kwargs):
+        return CONV[rank](16, KERNEL[rank], strides=stride, padding=padding, dilation_rate=dilation,
+                          bias_initializer="random_normal", **kwargs)
+
+    inputs = inputs_for(rank, "channels_last", SPATIAL[rank], channels=1)
+    layer = make(dtype="float64")
+    assert len(layer(inputs)[0]) and math.prod(KERNEL[rank]) * 1 <= layer.filters
+    expected = conv_loop(inputs, layer.kernel.value, layer.bias.value, stride, padding, dilation)
+    np.testing.assert_allclose(layer(inputs), expected, rtol=1e-12, atol=1e-12)
+    check_gradients(make(dtype="float64"), inputs)
+    pytest.importorskip("torch")
+    check_torch_autograd(make(dtype="float64"), inputs)
+    check_backend_parity(lambda: make(), inputs)

@@ -18,10 +18,12 @@ Like Keras, it is cross-correlation (the kernel is not flipped).
 (None, 14, 14, 6)
 """
 
-__all__ = ['BaseConv', 'Conv1D', 'Conv2D', 'Conv3D', 'BaseConvTranspose', 'Conv1DTranspose', 'Conv2DTranspose', 'Conv3DTranspose']
+__all__ = ['sum_rows', 'BaseConv', 'Conv1D', 'Conv2D', 'Conv3D', 'BaseConvTranspose', 'Conv1DTranspose', 'Conv2DTranspose', 'Conv3DTranspose']
 
 
 import numbers
+
+import array_api_compat
 
 from teachkeras import activations, initializers
 from teachkeras.backend import namespace
@@ -31,8 +33,16 @@ from teachkeras.layers.conv_shapes import (
     normalize_data_format, normalize_padding, normalize_tuple, padding_amounts, transpose_output_length,
 )
 from teachkeras.layers.im2col import (
-    crop_spatial, gather_taps, pad_spatial, tap_windows, to_channels_first, to_channels_last, zeros_like_shape,
+    crop_spatial, gather_taps, pad_spatial, scatter_taps, tap_windows, to_channels_first, to_channels_last,
+    zeros_like_shape,
 )
+
+
+def sum_rows(matrix):
+    """``matrix.sum(axis=0)`` as a vector-matrix product: numpy's column sum of a tall
+    matrix is about ten times slower than BLAS."""
+    xp = namespace(matrix)
+    return xp.ones(matrix.shape[0], dtype=matrix.dtype, device=array_api_compat.device(matrix)) @ matrix
 
 
 class BaseConv(Layer):
@@ -152,7 +162,7 @@ class BaseConv(Layer):
         self.columns = xp.reshape(columns, (-1, len(self.windows) * inputs.shape[-1]))
         pre_activation = self.columns @ xp.reshape(self.kernel.value, (-1, self.filters))
         if self.use_bias:
-            pre_activation = pre_activation + self.bias.value
+            pre_activation += self.bias.value                               # in place: a fresh array
         pre_activation = xp.reshape(pre_activation, (inputs.shape[0], *output_shape, self.filters))
         self.pre_activation = to_channels_first(pre_activation, self.data_format)
         self.outputs = self.activation(self.pre_activation)
@@ -169,12 +179,20 @@ class BaseConv(Layer):
         grad_2d = xp.reshape(grad, (-1, self.filters))                       # (positions, filters)
         self.kernel.grad = xp.reshape(self.columns.T @ grad_2d, self.kernel.shape)
         if self.use_bias:
-            self.bias.grad = xp.sum(grad_2d, axis=0)
-        # The input gradient is scatter_taps(grad_2d @ kernel_2d.T): added here tap by tap.
-        kernel_taps = xp.reshape(self.kernel.value, (len(self.windows), -1, self.filters))  # (taps, in, filters)
-        grad_padded = zeros_like_shape(grad, self.padded_shape)
-        for window, kernel_tap in zip(self.windows, kernel_taps):
-            grad_padded[window] += xp.reshape(grad_2d @ kernel_tap.T, (*grad.shape[:-1], -1))
+            self.bias.grad = sum_rows(grad_2d)
+        # The input gradient is scatter_taps(grad_2d @ kernel_2d.T). When the columns' gradient
+        # would be larger than grad_2d (many input channels), add it tap by tap instead: one
+        # (positions, in) product per tap, straight into its window.
+        taps, in_channels = len(self.windows), self.columns.shape[1] // len(self.windows)
+        if taps * in_channels <= self.filters:
+            kernel_2d = xp.reshape(self.kernel.value, (-1, self.filters))   # (taps * in, filters)
+            grad_columns = xp.reshape(grad_2d @ kernel_2d.T, (*grad.shape[:-1], taps, in_channels))
+            grad_padded = scatter_taps(grad_columns, self.padded_shape, self.windows)
+        else:
+            kernel_taps = xp.reshape(self.kernel.value, (taps, in_channels, self.filters))
+            grad_padded = zeros_like_shape(grad, self.padded_shape)
+            for window, kernel_tap in zip(self.windows, kernel_taps):
+                grad_padded[window] += xp.reshape(grad_2d @ kernel_tap.T, (*grad.shape[:-1], in_channels))
         return to_channels_first(crop_spatial(grad_padded, self.paddings), self.data_format)
 
     # ------------------------------------------------------------ config
@@ -292,7 +310,7 @@ class BaseConvTranspose(BaseConv):
             full[window] += xp.reshape(self.inputs_2d @ kernel_tap.T, (*inputs.shape[:-1], self.filters))
         pre_activation = crop_spatial(full, self.window)
         if self.use_bias:
-            pre_activation = pre_activation + self.bias.value
+            pre_activation = pre_activation + self.bias.value                # a new array: full is a view
         self.pre_activation = to_channels_first(pre_activation, self.data_format)
         self.outputs = self.activation(self.pre_activation)
         return self.outputs
@@ -301,7 +319,7 @@ class BaseConvTranspose(BaseConv):
         xp = namespace(grad_pre_activation)
         grad = to_channels_last(grad_pre_activation, self.data_format)       # (batch, *output, filters)
         if self.use_bias:
-            self.bias.grad = xp.sum(xp.reshape(grad, (-1, self.filters)), axis=0)
+            self.bias.grad = sum_rows(xp.reshape(grad, (-1, self.filters)))
         grad_full = pad_spatial(grad, self.window)                           # back into the full buffer
         columns = gather_taps(grad_full, self.windows)                       # (batch, *input, taps, filters)
         columns_2d = xp.reshape(columns, (self.inputs_2d.shape[0], -1))       # (positions, taps * filters)

@@ -57,6 +57,11 @@ class BasePooling(Layer):
         self.padding = normalize_padding(padding, ("valid", "same"), owner)
         self.data_format = normalize_data_format(data_format, owner)
 
+    @property
+    def overlapping(self):
+        """Whether neighbouring windows share cells (a stride smaller than the window)."""
+        return any(stride < size for stride, size in zip(self.strides, self.pool_size))
+
     def spatial_shape(self, input_shape):
         return tuple(input_shape[1:-1] if self.data_format == "channels_last" else input_shape[2:])
 
@@ -127,9 +132,13 @@ class BasePooling(Layer):
             # The gradient goes to the cell that holds the max; on a tie, to the first such tap.
             unclaimed = xp.ones(grad.shape, dtype=xp.bool, device=array_api_compat.device(grad))
             for window in self.windows:
-                winner = (self.padded[window] == self.outputs) & unclaimed
-                grad_padded[window] += grad * winner
-                unclaimed = unclaimed & ~winner
+                winner = self.padded[window] == self.outputs
+                winner &= unclaimed
+                unclaimed ^= winner
+                if self.overlapping:
+                    grad_padded[window] += grad * winner
+                else:                                # each cell is in one window: no sum needed
+                    grad_padded[window] = grad * winner
         else:
             share = grad / self.counts
             for window in self.windows:
