@@ -5,9 +5,11 @@ The model (Keras' "Simple MNIST convnet" example, without its dropout)::
     Conv2D(32, 3, relu) -> MaxPooling2D(2) -> Conv2D(64, 3, relu) -> MaxPooling2D(2)
     -> Flatten -> Dense(10, softmax)          categorical cross-entropy, Adam, batch 128
 
-Both frameworks get the same number of threads, the same data (MNIST, scaled to [0, 1]) and
-the same batch order, and take their steps in turn in one process, so that other work on the
-machine slows both alike. The script prints the time of one epoch
+teachkeras trains with ``model.fit`` (a Sequential compiled with Adam and
+``categorical_crossentropy``, metric accuracy), PyTorch with the usual hand-written loop. Both
+get the same number of threads, the same data (MNIST, scaled to [0, 1]) and the same batch
+order, and take turns in one process (ten batches each), so that other work on the machine
+slows both alike. The script prints the time of one epoch
 (469 steps of 128; with ``--steps N`` the first N steps, scaled to an epoch), the ratio
 teachkeras / PyTorch, the training loss and accuracy as a sanity check, and the peak memory
 of a training step: how far a fresh process' resident memory rises above its level before the
@@ -18,10 +20,14 @@ Usage, from the repository root::
 
     TEACHKERAS_DATASETS=../shared/datasets python benchmarks/bench_convnet.py
     python benchmarks/bench_convnet.py --steps 50 --threads 2
+    OPENBLAS_CORETYPE=SkylakeX python benchmarks/bench_convnet.py   # see below
 
 On a machine shared with other work, timings vary from run to run; the ratio varies less,
-because the steps alternate. Prefer ``--threads 1`` (the default) when cores are busy: BLAS
-threads that wait for a busy core slow the frameworks down unevenly.
+because the frameworks alternate. Prefer ``--threads 1`` (the default) when cores are busy:
+BLAS threads that wait for a busy core slow the frameworks down unevenly. numpy's OpenBLAS
+picks its matrix kernels by CPU model and may fall back to older ones on a CPU it does not
+know (it used its Haswell kernels on an AVX-512 AMD EPYC here, while PyTorch used AVX-512);
+``OPENBLAS_CORETYPE`` names the kernels to use instead.
 """
 
 import argparse
@@ -33,6 +39,7 @@ import sys
 import time
 
 EPOCH_SAMPLES = 60_000
+CHUNK = 10  # batches each framework trains on before the other takes its turn
 FRAMEWORKS = ("teachkeras", "torch")
 
 
@@ -101,36 +108,25 @@ def batches(count, batch_size, steps, seed):
 
 
 def teachkeras_trainer(seed):
-    """A hand-written training step over teachkeras layers and Adam."""
-    import numpy as np
+    """The model as a teachkeras Sequential, trained by ``fit`` on a run of batches at a time."""
+    import teachkeras as keras
 
-    from teachkeras import layers, optimizers
-    from teachkeras.backend import set_random_seed
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(32, 3, activation="relu"), keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(64, 3, activation="relu"), keras.layers.MaxPooling2D(2),
+        keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3, epsilon=1e-7),
+                  loss="categorical_crossentropy", metrics=["accuracy"])
 
-    set_random_seed(seed)
-    model = [
-        layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
-        layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2),
-        layers.Flatten(), layers.Dense(10, activation="softmax"),
-    ]
-    optimizer = optimizers.Adam(learning_rate=1e-3, epsilon=1e-7)
+    def train(images, targets, batch_size):
+        """Train on ``images`` in order, ``batch_size`` at a time; returns (mean loss, correct)."""
+        history = model.fit(images, targets, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
+        return history.history["loss"][0], round(history.history["accuracy"][0] * len(images))
 
-    def step(images, targets):
-        outputs = images
-        for layer in model:
-            outputs = layer(outputs, training=True)
-        probabilities = np.clip(outputs, 1e-7, 1 - 1e-7)
-        loss = float(-np.sum(targets * np.log(probabilities)) / len(targets))
-        correct = int(np.sum(np.argmax(outputs, axis=1) == np.argmax(targets, axis=1)))
-        # softmax + cross-entropy: the gradient at the pre-activation is (p - y) / batch.
-        grad = model[-1].backward_pre_activation((outputs - targets) / len(targets))
-        for layer in reversed(model[:-1]):
-            grad = layer.backward(grad)
-        variables = [weight for layer in model for weight in layer.trainable_weights]
-        optimizer.apply([weight.grad for weight in variables], variables)
-        return loss, correct
-
-    return step
+    return train
 
 
 def torch_trainer(seed):
@@ -145,17 +141,22 @@ def torch_trainer(seed):
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
 
-    def step(images, targets):
-        images = torch.from_numpy(images).permute(0, 3, 1, 2)
-        labels = torch.from_numpy(targets).argmax(dim=1)
-        optimizer.zero_grad()
-        logits = model(images)
-        loss = torch.nn.functional.cross_entropy(logits, labels)
-        loss.backward()
-        optimizer.step()
-        return float(loss.detach()), int((logits.argmax(dim=1) == labels).sum())
+    def train(images, targets, batch_size):
+        """Train on ``images`` in order, ``batch_size`` at a time; returns (mean loss, correct)."""
+        total_loss, correct = 0.0, 0
+        for start in range(0, len(images), batch_size):
+            batch_images = torch.from_numpy(images[start:start + batch_size]).permute(0, 3, 1, 2)
+            labels = torch.from_numpy(targets[start:start + batch_size]).argmax(dim=1)
+            optimizer.zero_grad()
+            logits = model(batch_images)
+            loss = torch.nn.functional.cross_entropy(logits, labels)
+            loss.backward()
+            optimizer.step()
+            total_loss += float(loss.detach()) * len(labels)
+            correct += int((logits.argmax(dim=1) == labels).sum())
+        return total_loss / len(images), correct
 
-    return step
+    return train
 
 
 def set_threads(threads):
@@ -171,24 +172,27 @@ TRAINERS = {"teachkeras": teachkeras_trainer, "torch": torch_trainer}
 
 
 def measure_time(arguments):
-    """Both frameworks in this process, step by step in turn, so that a busy machine slows
-    both alike. Returns {framework: {steps, seconds, epoch_seconds, loss, accuracy}}."""
+    """Both frameworks in this process, taking turns every ``CHUNK`` batches, so that a busy
+    machine slows both alike. Returns {framework: {steps, seconds, epoch_seconds, loss, accuracy}}."""
     set_threads(arguments.threads)
+    import numpy as np
+
     images, targets = load_mnist()
     epoch_steps = math.ceil(EPOCH_SAMPLES / arguments.batch_size)
     order = batches(len(images), arguments.batch_size, arguments.steps or epoch_steps, arguments.seed)
-    steps = {name: make(arguments.seed) for name, make in TRAINERS.items()}
-    for name, step in steps.items():
-        for indices in batches(len(images), arguments.batch_size, 2, arguments.seed + 1):  # warm up
-            step(images[indices], targets[indices])
-    totals = {name: {"seconds": 0.0, "loss": 0.0, "correct": 0} for name in steps}
-    for indices in order:
-        batch_images, batch_targets = images[indices], targets[indices]
-        for name, step in steps.items():
+    trainers = {name: make(arguments.seed) for name, make in TRAINERS.items()}
+    warmup = np.concatenate(batches(len(images), arguments.batch_size, 2, arguments.seed + 1))
+    for train in trainers.values():
+        train(images[warmup], targets[warmup], arguments.batch_size)
+    totals = {name: {"seconds": 0.0, "loss": 0.0, "correct": 0} for name in trainers}
+    for first in range(0, len(order), CHUNK):
+        chunk = np.concatenate(order[first:first + CHUNK])
+        chunk_images, chunk_targets = images[chunk], targets[chunk]
+        for name, train in trainers.items():
             start = time.perf_counter()
-            loss, correct = step(batch_images, batch_targets)
+            loss, correct = train(chunk_images, chunk_targets, arguments.batch_size)
             totals[name]["seconds"] += time.perf_counter() - start
-            totals[name]["loss"] += loss * len(indices)
+            totals[name]["loss"] += loss * len(chunk)
             totals[name]["correct"] += correct
     seen = sum(len(indices) for indices in order)
     return {name: {"steps": len(order), "seconds": total["seconds"],
@@ -199,22 +203,24 @@ def measure_time(arguments):
 
 def run_memory_child(arguments):
     """In a fresh process: how far resident memory rises above its level before the first
-    step, over a few steps of one framework; for teachkeras also tracemalloc's peak."""
+    step, over three steps of one framework; for teachkeras also tracemalloc's peak of a step."""
     set_threads(arguments.threads)
+    import numpy as np
+
     images, targets = load_mnist()
-    step = TRAINERS[arguments.child](arguments.seed)
-    order = batches(len(images), arguments.batch_size, 3, arguments.seed)
+    train = TRAINERS[arguments.child](arguments.seed)
+    first = np.concatenate(batches(len(images), arguments.batch_size, 3, arguments.seed))
+    chunk_images, chunk_targets = images[first], targets[first]
     rss_before = _status_kib("VmRSS")
     peak_reset = reset_peak_memory()
-    for indices in order:
-        step(images[indices], targets[indices])
+    train(chunk_images, chunk_targets, arguments.batch_size)
     peak = _status_kib("VmHWM")
     result = {"step_peak_rss_mib": (peak - rss_before) / 1024 if peak_reset and peak and rss_before else None}
     if arguments.child == "teachkeras":
         import tracemalloc
 
         tracemalloc.start()
-        step(images[order[0]], targets[order[0]])
+        train(chunk_images[:arguments.batch_size], chunk_targets[:arguments.batch_size], arguments.batch_size)
         result["step_peak_numpy_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     print(json.dumps(result))
