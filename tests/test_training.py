@@ -559,3 +559,62 @@ def test_class_weight_matches_keras():
     ours, theirs = model.fit(x, labels, **kwargs).history, twin.fit(x, labels, **kwargs).history
     for key in theirs:
         np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5, err_msg=key)
+
+
+# ---------------------------------------------------------------- the notes' examples
+
+
+def test_compile_defaults_to_rmsprop_as_keras():
+    model = mlp()
+    model.compile(loss="mse")
+    assert type(model.optimizer).__name__ == "RMSprop"
+
+
+def test_notes_000_sequential_example(capsys):
+    rng = np.random.default_rng(0)
+    x_train, y_train = rng.normal(size=(420, 64)), tk.utils.to_categorical(rng.integers(0, 2, 420), 2)
+    model = Sequential()
+    with pytest.raises(TypeError, match=r"init= is the Keras 1/2 spelling; use kernel_initializer="):
+        model.add(layers.Dense(2, init="uniform", input_dim=64))
+    model.add(layers.Dense(2, kernel_initializer="uniform", input_dim=64))
+    model.add(layers.Activation("softmax"))
+    model.compile(loss="mse", optimizer="sgd")
+    with pytest.raises(TypeError, match="use epochs="):
+        model.fit(x_train, y_train, nb_epoch=3, batch_size=16, verbose=1)
+    history = model.fit(x_train, y_train, epochs=3, batch_size=16, verbose=2, validation_split=0.1)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Epoch 1/3" and lines[1].startswith("24/24 - ")  # 378 training samples, 42 validation
+    assert " - loss: " in lines[1] and " - val_loss: " in lines[1]
+    assert history.params["steps"] == 24
+
+
+def test_notes_002_freezing_pop_and_history():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(50, 784)).astype("float32"), rng.normal(size=(50, 32)).astype("float32")
+    frozen = layers.Dense(32, trainable=False)
+    model = Sequential([layers.Dense(32, activation="relu", input_dim=784), frozen])
+    model.compile(optimizer="rmsprop", loss="mse")
+    before = frozen.get_weights()
+    hist = model.fit(x, y, validation_split=0.2, verbose=0)
+    assert sorted(hist.history) == ["loss", "val_loss"]
+    for kept, now in zip(before, frozen.get_weights()):
+        np.testing.assert_array_equal(kept, now)
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+    model.pop()
+    assert len(model.layers) == 1
+
+
+def test_notes_003_mnist_network_runs():
+    rng = np.random.default_rng(2)
+    train_images = rng.integers(0, 256, size=(256, 28, 28)).astype("uint8")
+    train_labels = rng.integers(0, 10, size=256)
+    network = Sequential()
+    network.add(layers.Dense(512, activation="relu", input_shape=(28 * 28,)))
+    network.add(layers.Dense(10, activation="softmax"))
+    network.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+    train_images = train_images.reshape((256, 28 * 28)).astype("float32") / 255
+    train_labels = tk.utils.to_categorical(train_labels)
+    assert train_labels.shape == (256, 10)
+    network.fit(train_images, train_labels, epochs=2, batch_size=128, verbose=0)
+    test_loss, test_acc = network.evaluate(train_images, train_labels, verbose=0)
+    assert math.isfinite(test_loss) and 0.0 <= test_acc <= 1.0

@@ -184,11 +184,17 @@ class Model(Layer):
         return [metric.name for metric in self.metrics]
 
     def _build_metrics(self, y_true, y_pred):
-        if self._metric_objects is None:
-            self._metric_objects = [
-                (metrics_module.get(identifier, y_true, y_pred), weighted)
-                for identifier, weighted in self._compiled_metrics
-            ]
+        if self._metric_objects is not None:
+            return
+        self._metric_objects = []
+        unweighted_names = set()
+        for identifier, weighted in self._compiled_metrics:
+            metric = metrics_module.get(identifier, y_true, y_pred)
+            if weighted and metric.name in unweighted_names:
+                metric.name = f"weighted_{metric.name}"  # Keras' name when both lists hold the same metric
+            elif not weighted:
+                unweighted_names.add(metric.name)
+            self._metric_objects.append((metric, weighted))
 
     def reset_metrics(self):
         self._loss_tracker.reset_state()

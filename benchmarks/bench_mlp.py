@@ -1,0 +1,183 @@
+"""The notes' MNIST network, one epoch: teachkeras ``model.fit`` beside the same network in plain PyTorch.
+
+The model (study note 003, trained in chapter 07)::
+
+    Dense(512, relu) -> Dense(10, softmax)    categorical cross-entropy, batch 128, 60,000 samples
+
+with RMSprop at Keras' defaults (``--optimizer rmsprop``, the notes' choice) or plain SGD with
+learning rate 0.01 (``--optimizer sgd``). PyTorch gets the same initial weights, the same
+optimizer settings and data, and does what ``fit`` does per step: forward, loss, backward,
+update, and it tracks the loss and accuracy (``loss.item()``). Its network ends in logits and
+``cross_entropy``, the usual fused form in PyTorch; teachkeras fuses softmax and cross-entropy in
+its backward pass in the same way.
+
+The epochs alternate (teachkeras, torch, teachkeras, torch, ...) so that other work on the machine
+slows both alike; the script prints every epoch's time, the median of each framework and the
+ratio teachkeras / PyTorch (the target is 1.0 or less), plus the final loss and accuracy of each
+as a sanity check.
+
+Usage, from the repository root::
+
+    python benchmarks/bench_mlp.py                          # MNIST if found locally, else synthetic
+    TEACHKERAS_DATASETS=../shared/datasets python benchmarks/bench_mlp.py --epochs 3
+    python benchmarks/bench_mlp.py --optimizer sgd --threads 2 --data synthetic
+
+``--threads`` sets the BLAS and torch thread counts (default 1: on a busy machine, threads that wait
+for a core slow the frameworks unevenly). Timings on a shared machine vary from run to run; the
+ratio varies less.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+SAMPLES = 60_000
+BATCH_SIZE = 128
+
+
+def parse_arguments(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--optimizer", choices=("rmsprop", "sgd"), default="rmsprop")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per framework (default 3)")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (default 1)")
+    parser.add_argument("--data", choices=("auto", "mnist", "synthetic"), default="auto",
+                        help="auto: MNIST when the files are found locally, else synthetic MNIST-shaped data")
+    parser.add_argument("--seed", type=int, default=0)
+    arguments = parser.parse_args(argv)
+    if arguments.epochs < 1:
+        parser.error(f"--epochs must be a positive integer, received {arguments.epochs}")
+    if arguments.threads < 1:
+        parser.error(f"--threads must be a positive integer, received {arguments.threads}")
+    return arguments
+
+
+def load_data(choice, seed):
+    """(x float32 (60000, 784) in [0, 1], integer labels (60000,), a description)."""
+    import numpy as np
+
+    if choice in ("auto", "mnist"):
+        from teachkeras.datasets import DatasetUnavailableError, mnist
+
+        try:
+            if choice == "auto" and not _mnist_is_local():
+                raise DatasetUnavailableError("not found locally")
+            (images, labels), _ = mnist.load_data()
+            return images.reshape(len(images), 784).astype("float32") / 255.0, labels.astype("int64"), "MNIST"
+        except DatasetUnavailableError as error:
+            if choice == "mnist":
+                raise
+            print(f"(MNIST not available: {str(error).splitlines()[0]}; using synthetic data)")
+    generator = np.random.default_rng(seed)
+    labels = generator.integers(0, 10, SAMPLES)
+    prototypes = generator.random((10, 784), dtype=np.float32)
+    images = np.clip(prototypes[labels] + 0.3 * generator.standard_normal((SAMPLES, 784), dtype=np.float32), 0, 1)
+    return images.astype("float32"), labels, "synthetic MNIST-shaped data (10 noisy prototypes)"
+
+
+def _mnist_is_local():
+    candidates = [os.environ.get("TEACHKERAS_DATASETS"), Path(__file__).resolve().parent.parent / "datasets",
+                  Path.home() / ".teachkeras" / "datasets", "/usr/share/datasets"]
+    for folder in candidates:
+        if folder and (Path(folder) / "mnist").is_dir() and any((Path(folder) / "mnist").iterdir()):
+            return True
+    return False
+
+
+def teachkeras_model(optimizer, seed):
+    import teachkeras as keras
+
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([
+        keras.Input(shape=(784,)),
+        keras.layers.Dense(512, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    if optimizer == "sgd":
+        chosen = keras.optimizers.SGD(learning_rate=0.01)
+    else:
+        chosen = keras.optimizers.RMSprop(learning_rate=1e-3, rho=0.9, epsilon=1e-7)
+    model.compile(optimizer=chosen, loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def torch_trainer(weights, optimizer, seed):
+    """The same network and step in plain PyTorch; returns ``epoch(x, y) -> (loss, accuracy)``."""
+    import torch
+
+    torch.manual_seed(seed)
+    network = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10))
+    with torch.no_grad():  # teachkeras kernels are (in, out); torch's Linear.weight is (out, in)
+        network[0].weight.copy_(torch.from_numpy(weights[0].T))
+        network[0].bias.copy_(torch.from_numpy(weights[1]))
+        network[2].weight.copy_(torch.from_numpy(weights[2].T))
+        network[2].bias.copy_(torch.from_numpy(weights[3]))
+    if optimizer == "sgd":
+        update = torch.optim.SGD(network.parameters(), lr=0.01)
+    else:
+        update = torch.optim.RMSprop(network.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+
+    def epoch(images, labels):
+        order = torch.randperm(len(images))
+        total_loss, correct = 0.0, 0
+        for start in range(0, len(images), BATCH_SIZE):
+            indices = order[start:start + BATCH_SIZE]
+            inputs, targets = images[indices], labels[indices]
+            update.zero_grad(set_to_none=True)
+            logits = network(inputs)
+            loss = torch.nn.functional.cross_entropy(logits, targets)
+            loss.backward()
+            update.step()
+            total_loss += loss.item() * len(indices)
+            correct += int((logits.argmax(dim=1) == targets).sum())
+        return total_loss / len(images), correct / len(images)
+
+    return epoch
+
+
+def main(argv=None):
+    arguments = parse_arguments(argv)
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = str(arguments.threads)  # before numpy and torch load their BLAS
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+    import numpy as np
+    import torch
+
+    import teachkeras
+
+    torch.set_num_threads(arguments.threads)
+    images, labels, description = load_data(arguments.data, arguments.seed)
+    one_hot = teachkeras.utils.to_categorical(labels, 10).astype("float32")
+    model = teachkeras_model(arguments.optimizer, arguments.seed)
+    torch_epoch = torch_trainer(model.get_weights(), arguments.optimizer, arguments.seed)
+    torch_images, torch_labels = torch.from_numpy(images), torch.from_numpy(labels)
+
+    print(f"data: {description}, {len(images)} samples, batch {BATCH_SIZE} "
+          f"({-(-len(images) // BATCH_SIZE)} steps per epoch), optimizer {arguments.optimizer}")
+    print(f"threads: {arguments.threads}; numpy {np.__version__}, torch {torch.__version__}; "
+          f"{os.cpu_count()} CPUs visible, load average {os.getloadavg()[0]:.1f}")
+    times = {"teachkeras": [], "torch": []}
+    results = {}
+    for epoch in range(arguments.epochs):
+        start = time.perf_counter()
+        history = model.fit(images, one_hot, batch_size=BATCH_SIZE, epochs=1, verbose=0)
+        times["teachkeras"].append(time.perf_counter() - start)
+        results["teachkeras"] = (history.history["loss"][-1], history.history["accuracy"][-1])
+
+        start = time.perf_counter()
+        results["torch"] = torch_epoch(torch_images, torch_labels)
+        times["torch"].append(time.perf_counter() - start)
+        print(f"epoch {epoch + 1}: teachkeras {times['teachkeras'][-1]:.3f} s "
+              f"(loss {results['teachkeras'][0]:.4f}, accuracy {results['teachkeras'][1]:.4f}) | "
+              f"torch {times['torch'][-1]:.3f} s (loss {results['torch'][0]:.4f}, accuracy {results['torch'][1]:.4f})")
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print(f"median epoch: teachkeras {medians['teachkeras']:.3f} s, torch {medians['torch']:.3f} s; "
+          f"ratio teachkeras / torch = {medians['teachkeras'] / medians['torch']:.2f} (target <= 1.0)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""Callbacks: hook order and History against Keras 3, LambdaCallback, stopping, TerminateOnNaN, and the
+progress bar's lines (verbose 1 and 2) against Keras' own output."""
+
+import io
+import math
+import re
+
+import numpy as np
+import pytest
+
+import teachkeras as tk
+from teachkeras import callbacks
+from teachkeras.backend import clear_session
+
+HOOKS = ["on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
+         "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
+         "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end"]
+
+
+def data(samples=20, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(samples, 3)).astype("float32"), rng.integers(0, 2, samples)
+
+
+def twin_models(keras):
+    """A teachkeras and a Keras classifier with the same weights, compiled alike."""
+    clear_session()
+    ours = tk.Sequential([tk.Input(shape=(3,)), tk.layers.Dense(2, activation="softmax")])
+    ours.compile(optimizer=tk.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    theirs = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2, activation="softmax")])
+    theirs.set_weights(ours.get_weights())
+    theirs.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return ours, theirs
+
+
+def recorder(module, log):
+    def hook(name):
+        return lambda *args, **kwargs: log.append((name,) + tuple(arg for arg in args if isinstance(arg, int)))
+
+    return module.callbacks.LambdaCallback(**{name: hook(name) for name in HOOKS})
+
+
+def test_hooks_are_called_in_keras_order():
+    keras = pytest.importorskip("keras")
+    ours, theirs = twin_models(keras)
+    x, y = data()
+    logs = {"ours": [], "theirs": []}
+    ours.fit(x, y, epochs=2, batch_size=8, validation_split=0.2, verbose=0, callbacks=[recorder(tk, logs["ours"])])
+    theirs.fit(x, y, epochs=2, batch_size=8, validation_split=0.2, verbose=0,
+               callbacks=[recorder(keras, logs["theirs"])])
+    assert logs["ours"] == logs["theirs"]
+    logs = {"ours": [], "theirs": []}
+    ours.evaluate(x, y, batch_size=8, verbose=0, callbacks=[recorder(tk, logs["ours"])])
+    theirs.evaluate(x, y, batch_size=8, verbose=0, callbacks=[recorder(keras, logs["theirs"])])
+    assert logs["ours"] == logs["theirs"]
+    logs = {"ours": [], "theirs": []}
+    ours.predict(x, batch_size=8, verbose=0, callbacks=[recorder(tk, logs["ours"])])
+    theirs.predict(x, batch_size=8, verbose=0, callbacks=[recorder(keras, logs["theirs"])])
+    assert logs["ours"] == logs["theirs"]
+
+
+def test_epoch_logs_given_to_callbacks_match_keras():
+    keras = pytest.importorskip("keras")
+    ours, theirs = twin_models(keras)
+    x, y = data()
+    seen = {"ours": [], "theirs": []}
+    for name, model, module in [("ours", ours, tk), ("theirs", theirs, keras)]:
+        record = module.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs, name=name: seen[name].append(logs))
+        model.fit(x, y, epochs=2, batch_size=8, shuffle=False, validation_split=0.25, verbose=0, callbacks=[record])
+    for ours_logs, theirs_logs in zip(seen["ours"], seen["theirs"]):
+        assert list(ours_logs) == list(theirs_logs)
+        for key in theirs_logs:
+            assert ours_logs[key] == pytest.approx(float(theirs_logs[key]), rel=1e-5), key
+
+
+def test_history_is_returned_and_kept_on_the_model():
+    x, y = data()
+    model = tk.Sequential([tk.Input(shape=(3,)), tk.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=3, batch_size=8, verbose=0)
+    assert isinstance(history, callbacks.History) and model.history is history
+    assert history.epoch == [0, 1, 2] and history.params == {"verbose": 0, "epochs": 3, "steps": 3}
+    assert list(history.history) == ["accuracy", "loss"] and len(history.history["loss"]) == 3
+    second = model.fit(x, y, epochs=1, verbose=0)
+    assert second is not history and len(second.history["loss"]) == 1
+
+
+def test_a_callback_can_stop_training_after_a_batch():
+    x, y = data(40)
+    model = tk.Sequential([tk.Input(shape=(3,)), tk.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    batches = []
+
+    def stop_at_third(batch, logs):
+        batches.append(batch)
+        if len(batches) == 3:
+            model.stop_training = True
+
+    history = model.fit(x, y, epochs=5, batch_size=4, verbose=0,
+                        callbacks=[callbacks.LambdaCallback(on_train_batch_end=stop_at_third)])
+    assert batches == [0, 1, 2] and history.epoch == [0]
+
+
+def test_lambda_callback_refuses_unknown_hooks_and_non_functions():
+    with pytest.raises(TypeError, match=r"unknown hook 'on_epoch_finish'"):
+        callbacks.LambdaCallback(on_epoch_finish=print)
+    with pytest.raises(TypeError, match=r"on_epoch_end must be a function"):
+        callbacks.LambdaCallback(on_epoch_end=3)
+
+
+def test_callbacks_must_be_a_list_of_callbacks():
+    with pytest.raises(ValueError, match="expected a list of Callback instances"):
+        callbacks.CallbackList(callbacks.History())
+    with pytest.raises(ValueError, match=r"received <built-in function print> of type builtin_function_or_method"):
+        callbacks.CallbackList([print])
+
+
+def test_terminate_on_nan_names_epoch_and_batch(capsys):
+    model = tk.Sequential([tk.Input(shape=(1,)), tk.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((12, 1), dtype="float32")
+    y = np.where(np.arange(12) == 9, np.nan, 1.0).astype("float32")  # the 3rd batch (of 4) of epoch 1 is NaN
+    history = model.fit(x, y, epochs=3, batch_size=4, shuffle=False, verbose=0,
+                        callbacks=[callbacks.TerminateOnNaN()])
+    assert "Epoch 1, batch 3: invalid loss (nan), terminating training" in capsys.readouterr().out
+    assert history.epoch == [0] and math.isnan(history.history["loss"][0])
+
+
+# ---------------------------------------------------------------- the progress bar
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+DURATION = re.compile(r"\b\d+(\.\d+)?(s|ms|us)(/step)?\b")
+
+
+def final_lines(text):
+    """What a terminal shows at the end: each line's text after its last carriage return."""
+    text = ANSI.sub("", text).replace("\b", "")
+    lines = [line.split("\r")[-1].rstrip() for line in text.split("\n")]
+    return [DURATION.sub("T", line) for line in lines if line]
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+@pytest.mark.parametrize("epochs", [1, 2])
+def test_fit_output_has_keras_shape(capsys, verbose, epochs):
+    keras = pytest.importorskip("keras")
+    ours, theirs = twin_models(keras)
+    x, y = data()
+    kwargs = dict(epochs=epochs, batch_size=8, shuffle=False, validation_split=0.2, verbose=verbose)
+    theirs.fit(x, y, **kwargs)
+    expected = final_lines(capsys.readouterr().out)
+    ours.fit(x, y, **kwargs)
+    assert final_lines(capsys.readouterr().out) == expected
+    if verbose == 1:
+        assert expected[-1].startswith("2/2 " + "━" * 20 + " T T - accuracy: ")
+
+
+def test_evaluate_and_predict_output_has_keras_shape(capsys):
+    keras = pytest.importorskip("keras")
+    ours, theirs = twin_models(keras)
+    x, y = data()
+    theirs.evaluate(x, y, batch_size=8, verbose=1)
+    theirs.predict(x, batch_size=8, verbose=1)
+    expected = final_lines(capsys.readouterr().out)
+    ours.evaluate(x, y, batch_size=8, verbose=1)
+    ours.predict(x, batch_size=8, verbose=1)
+    assert final_lines(capsys.readouterr().out) == expected
+
+
+def test_progbar_redraws_in_place_when_interactive():
+    stream = io.StringIO()
+    bar = callbacks.Progbar(target=4, stream=stream, interval=0.0)
+    bar.dynamic = True
+    for step in range(1, 5):
+        bar.update(step, {"loss": 0.5})
+    text = stream.getvalue()
+    assert text.count("\r") == 4 and text.count("\n") == 1 and text.endswith("\n")
+    assert text.split("\r")[1].startswith("1/4 ━━━━━─────────────── ")
+    assert text.split("\r")[-1].startswith("4/4 " + "━" * 20 + " ")
+
+
+def test_progbar_throttles_redraws():
+    stream = io.StringIO()
+    bar = callbacks.Progbar(target=1000, stream=stream, interval=60.0)
+    bar.dynamic = True
+    for step in range(1, 1001):
+        bar.update(step, {"loss": 0.5})
+    assert stream.getvalue().count("\r") == 2  # the first update, then the final one
+
+
+def test_progbar_writes_only_final_lines_to_a_file():
+    stream = io.StringIO()
+    bar = callbacks.Progbar(target=3, stream=stream, interval=0.0)
+    for step in range(1, 4):
+        bar.update(step, {"accuracy": 0.25, "loss": 0.00042})
+    assert "\r" not in stream.getvalue()
+    assert DURATION.sub("T", stream.getvalue()) == "3/3 " + "━" * 20 + " T T - accuracy: 0.2500 - loss: 4.2000e-04\n"
+
+
+def test_progbar_verbose_2_line():
+    stream = io.StringIO()
+    bar = callbacks.Progbar(target=5, stream=stream, verbose=2)
+    for step in range(1, 6):
+        bar.update(step, {"loss": 1.1179})
+    assert DURATION.sub("T", stream.getvalue()) == "5/5 - T - T - loss: 1.1179\n"
+
+
+def test_progbar_logger_rejects_verbose_0():
+    with pytest.raises(ValueError, match="verbose must be 1 or 2, received 0"):
+        callbacks.ProgbarLogger(0)
