@@ -447,3 +447,14 @@ def test_idx_round_trip(dtype):
     back = parse_idx(idx_bytes(array))
     assert back.dtype == np.dtype(dtype) and back.dtype.isnative
     np.testing.assert_array_equal(back, array)
+
+
+def test_locate_names_a_local_copy_without_downloading(isolated):
+    spec, _, contents = tiny_dataset(mirrors=(dead_url(),))
+    assert files.locate(spec, "t10k-labels-idx1-ubyte") is None
+    folder = isolated / "home" / ".teachkeras" / "datasets" / "tiny"
+    folder.mkdir(parents=True)
+    (folder / "t10k-labels-idx1-ubyte").write_bytes(contents["t10k-labels-idx1-ubyte"])
+    assert files.locate(spec, "t10k-labels-idx1-ubyte") == folder / "t10k-labels-idx1-ubyte"
+    with pytest.raises(ValueError, match="Tiny has no file 'labels'; expected one of"):
+        files.locate(spec, "labels")

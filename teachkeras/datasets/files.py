@@ -51,6 +51,7 @@ __all__ = [
     "cache_dirs",
     "download",
     "load_dataset",
+    "locate",
     "repo_root",
     "search_dirs",
 ]
@@ -167,6 +168,17 @@ def _locate(file: DatasetFile, folders) -> Path | None:
             if (folder / name).is_file():
                 return folder / name
     return None
+
+
+def locate(spec: DatasetSpec, name: str) -> Path | None:
+    """The local copy of ``spec``'s file ``name`` that the search order finds first, or None.
+
+    ``name`` is given without '.gz' ('t10k-labels-idx1-ubyte'); nothing is downloaded or verified.
+    """
+    for file in spec.files:
+        if file.name == name:
+            return _locate(file, search_dirs(spec.folder))
+    raise ValueError(f"locate: {spec.title} has no file {name!r}; expected one of {[f.name for f in spec.files]}")
 
 
 # ---------------------------------------------------------------- verify
