@@ -134,7 +134,9 @@ def test_spread_matches_keras_for_a_conv_kernel(name):
     theirs = to_numpy(keras.initializers.get(name)(shape))
     ours = initializers.get(name)(shape)
     assert abs(ours.std() / theirs.std() - 1) < 0.03
-    assert abs(np.abs(ours).max() / np.abs(theirs).max() - 1) < 0.1
+    # A high quantile, not the max: Keras' torch backend draws truncated normals as "first of four
+    # draws inside 2 sigma", which lets a rare value through beyond 2 sigma.
+    assert abs(np.quantile(np.abs(ours), 0.995) / np.quantile(np.abs(theirs), 0.995) - 1) < 0.1
 
 
 # ---------------------------------------------------------------- config, lookup, errors
