@@ -382,3 +382,60 @@ def test_conv_with_few_input_channels_uses_the_columns_gradient_and_agrees(rank,
     pytest.importorskip("torch")
     check_torch_autograd(make(dtype="float64"), inputs)
     check_backend_parity(lambda: make(), inputs)
+
+
+@pytest.mark.parametrize("rank, groups, data_format", [(1, 2, "channels_last"), (2, 3, "channels_first"),
+                                                       (2, 6, "channels_last"), (3, 2, "channels_last")])
+def test_grouped_convolution(rank, groups, data_format):
+    """groups=g: filter group i sees only channel group i; checked against one loop per group,
+    finite differences, torch autograd, torch.nn.functional (groups=) and Keras."""
+    def make(**kwargs):
+        return CONV[rank](6, KERNEL[rank], padding="same", groups=groups, data_format=data_format,
+                          bias_initializer="random_normal", **kwargs)
+
+    inputs = inputs_for(rank, data_format, SMALL_SPATIAL[rank], channels=6)
+    layer = make(dtype="float64")
+    outputs = channels_last(layer(inputs), data_format)
+    assert layer.kernel.shape == (*KERNEL[rank], 6 // groups, 6)
+    per_group = 6 // groups
+    inputs_last = channels_last(inputs, data_format)
+    for group in range(groups):
+        part = slice(group * per_group, (group + 1) * per_group)
+        expected = conv_loop(inputs_last[..., part], layer.kernel.value[..., part], layer.bias.value[part], 1, "same")
+        np.testing.assert_allclose(outputs[..., part], expected, rtol=1e-12, atol=1e-12)
+    check_gradients(make(dtype="float64"), inputs)
+    torch = pytest.importorskip("torch")
+    check_torch_autograd(make(dtype="float64"), inputs)
+    check_backend_parity(lambda: make(), inputs)
+    if data_format == "channels_last":
+        paddings = [padding_amounts(length, size, "same") for length, size in zip(SMALL_SPATIAL[rank], KERNEL[rank])]
+        torch_inputs = torch.nn.functional.pad(torch.as_tensor(np.moveaxis(inputs, -1, 1)),
+                                               [amount for pair in reversed(paddings) for amount in pair])
+        weight = torch.as_tensor(np.moveaxis(layer.kernel.value, (-2, -1), (1, 0)))
+        convolve = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d, 3: torch.nn.functional.conv3d}[rank]
+        expected = convolve(torch_inputs, weight, torch.as_tensor(layer.bias.value), groups=groups)
+        np.testing.assert_allclose(outputs, np.moveaxis(expected.numpy(), 1, -1), rtol=1e-12, atol=1e-12)
+    keras = pytest.importorskip("keras")
+    theirs = getattr(keras.layers, f"Conv{rank}D")(6, KERNEL[rank], padding="same", groups=groups,
+                                                   data_format=data_format)
+    ours = make()
+    ours_outputs = ours(inputs.astype("float32"))
+    theirs.build(inputs.shape)
+    theirs.set_weights(ours.get_weights())
+    np.testing.assert_allclose(ours_outputs, to_numpy(theirs(inputs.astype("float32"))), rtol=1e-5, atol=1e-5)
+    assert ours.get_config()["groups"] == groups == theirs.get_config()["groups"]
+
+
+def test_bad_groups_are_named():
+    with pytest.raises(ValueError, match=r"Conv2D 'conv2d': filters must be divisible by groups, received "
+                                         r"filters=6 and groups=4"):
+        layers.Conv2D(6, 3, groups=4)
+    with pytest.raises(ValueError, match="groups must be a positive integer, received groups=0"):
+        layers.Conv1D(6, 3, groups=0)
+    layer = layers.Conv2D(6, 3, groups=3)
+    with pytest.raises(ValueError, match=r"the input's 4 channels cannot be split into groups=3; "
+                                         r"received input shape \(1, 5, 5, 4\)"):
+        layer(np.zeros((1, 5, 5, 4)))
+    with pytest.raises(TypeError, match="Conv2DTranspose: unexpected keyword argument 'groups'"):
+        layers.Conv2DTranspose(4, 3, groups=2)
+    assert "groups" not in layers.Conv2DTranspose(4, 3).get_config()

@@ -54,6 +54,7 @@ CASES = [
     Case(lambda **kw: layers.Conv2D(2, 2, data_format="channels_first", use_bias=False, **kw), (2, 3, 4, 5),
          bad_shape=(2, 4, 4, 5), id="conv2d-channels_first"),
     Case(lambda **kw: layers.Conv3D(2, 2, **kw), (1, 3, 4, 3, 2), bad_shape=(1, 3, 4, 3), id="conv3d"),
+    Case(lambda **kw: layers.Conv2D(4, 2, groups=2, **kw), (2, 4, 3, 4), bad_shape=(2, 4, 3, 2), id="conv2d-groups"),
     Case(lambda **kw: layers.Conv1DTranspose(2, 3, strides=2, **kw), (2, 4, 3), bad_shape=(2, 4, 2),
          id="conv1d-transpose"),
     Case(lambda **kw: layers.Conv2DTranspose(3, (3, 2), strides=2, padding="same", **kw), (2, 3, 4, 2),

@@ -58,16 +58,18 @@ class BaseConv(Layer):
             ``'channels_first'`` (``(batch, channels, *spatial)``).
         dilation_rate: an int or ``rank`` ints: the gap between kernel taps (1: none).
             A dilation > 1 cannot be combined with strides > 1.
+        groups: split the input channels and the filters into this many groups; group g's
+            filters see only group g's channels (1: every filter sees every channel).
         activation, use_bias, kernel_initializer, bias_initializer: as for Dense.
 
-    The kernel has shape ``(*kernel_size, in_channels, filters)``.
+    The kernel has shape ``(*kernel_size, in_channels // groups, filters)``.
     """
 
     rank = None
     allowed_paddings = ("valid", "same")
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
-                 activation=None, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
@@ -86,6 +88,12 @@ class BaseConv(Layer):
         self.data_format = normalize_data_format(data_format, owner)
         self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate", owner)
         check_strides_and_dilation(self.strides, self.dilation_rate, owner)
+        if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups <= 0:
+            raise ValueError(f"{owner}: groups must be a positive integer, received groups={groups!r}")
+        if self.filters % groups:
+            raise ValueError(f"{owner}: filters must be divisible by groups, received filters={filters} and "
+                             f"groups={groups}")
+        self.groups = int(groups)
         self.activation = self._lookup(activations.get, "activation", activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = self._lookup(initializers.get, "kernel_initializer", kernel_initializer)
@@ -102,7 +110,34 @@ class BaseConv(Layer):
         return tuple(input_shape[1:-1] if self.data_format == "channels_last" else input_shape[2:])
 
     def kernel_shape(self, in_channels):
-        return self.kernel_size + (in_channels, self.filters)
+        return self.kernel_size + (in_channels // self.groups, self.filters)
+
+    def full_kernel(self):
+        """The kernel of the equivalent ordinary convolution, ``(*kernel_size, in, filters)``.
+
+        A grouped convolution is an ordinary one whose kernel is zero wherever a filter's group
+        differs from a channel's group: the grouped kernel's blocks sit on the diagonal.
+        """
+        kernel = self.kernel.value
+        if self.groups == 1:
+            return kernel
+        in_per_group, filters_per_group = kernel.shape[-2], self.filters // self.groups
+        full = zeros_like_shape(kernel, (*self.kernel_size, in_per_group * self.groups, self.filters))
+        for group in range(self.groups):
+            channels = slice(group * in_per_group, (group + 1) * in_per_group)
+            filters = slice(group * filters_per_group, (group + 1) * filters_per_group)
+            full[..., channels, filters] = kernel[..., filters]
+        return full
+
+    def grouped_gradient(self, full_gradient):
+        """The gradient of the grouped kernel: the diagonal blocks of the full kernel's gradient."""
+        if self.groups == 1:
+            return full_gradient
+        in_per_group, filters_per_group = self.kernel.shape[-2], self.filters // self.groups
+        blocks = [full_gradient[..., group * in_per_group:(group + 1) * in_per_group,
+                                group * filters_per_group:(group + 1) * filters_per_group]
+                  for group in range(self.groups)]
+        return namespace(full_gradient).concat(blocks, axis=-1)
 
     def check_rank(self, input_shape):
         InputSpec(ndim=self.rank + 2, layout=layout(self.rank, self.data_format)).check(self, input_shape)
@@ -143,6 +178,11 @@ class BaseConv(Layer):
                 f"{type(self).__name__} {self.name!r}: the channel axis of the input must be known, "
                 f"received input shape {tuple(input_shape)} {layout(self.rank, self.data_format)}"
             )
+        if channels % self.groups:
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r}: the input's {channels} channels cannot be split into "
+                f"groups={self.groups}; received input shape {tuple(input_shape)}"
+            )
         self.kernel = self.add_weight(self.kernel_shape(channels), self.kernel_initializer, name="kernel")
         self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias") if self.use_bias else None
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self.channel_axis: channels},
@@ -160,7 +200,8 @@ class BaseConv(Layer):
         self.windows = tap_windows(self.kernel_size, self.strides, self.dilation_rate, output_shape)
         columns = gather_taps(padded, self.windows)                           # (batch, *output, taps, channels)
         self.columns = xp.reshape(columns, (-1, len(self.windows) * inputs.shape[-1]))
-        pre_activation = self.columns @ xp.reshape(self.kernel.value, (-1, self.filters))
+        self.kernel_full = self.full_kernel()                                 # (*kernel_size, in, filters)
+        pre_activation = self.columns @ xp.reshape(self.kernel_full, (-1, self.filters))
         if self.use_bias:
             pre_activation += self.bias.value                               # in place: a fresh array
         pre_activation = xp.reshape(pre_activation, (inputs.shape[0], *output_shape, self.filters))
@@ -177,7 +218,7 @@ class BaseConv(Layer):
         xp = namespace(grad_pre_activation)
         grad = to_channels_last(grad_pre_activation, self.data_format)      # (batch, *output, filters)
         grad_2d = xp.reshape(grad, (-1, self.filters))                       # (positions, filters)
-        self.kernel.grad = xp.reshape(self.columns.T @ grad_2d, self.kernel.shape)
+        self.kernel.grad = self.grouped_gradient(xp.reshape(self.columns.T @ grad_2d, self.kernel_full.shape))
         if self.use_bias:
             self.bias.grad = sum_rows(grad_2d)
         # The input gradient is scatter_taps(grad_2d @ kernel_2d.T). When the columns' gradient
@@ -185,11 +226,11 @@ class BaseConv(Layer):
         # (positions, in) product per tap, straight into its window.
         taps, in_channels = len(self.windows), self.columns.shape[1] // len(self.windows)
         if taps * in_channels <= self.filters:
-            kernel_2d = xp.reshape(self.kernel.value, (-1, self.filters))   # (taps * in, filters)
+            kernel_2d = xp.reshape(self.kernel_full, (-1, self.filters))    # (taps * in, filters)
             grad_columns = xp.reshape(grad_2d @ kernel_2d.T, (*grad.shape[:-1], taps, in_channels))
             grad_padded = scatter_taps(grad_columns, self.padded_shape, self.windows)
         else:
-            kernel_taps = xp.reshape(self.kernel.value, (taps, in_channels, self.filters))
+            kernel_taps = xp.reshape(self.kernel_full, (taps, in_channels, self.filters))
             grad_padded = zeros_like_shape(grad, self.padded_shape)
             for window, kernel_tap in zip(self.windows, kernel_taps):
                 grad_padded[window] += xp.reshape(grad_2d @ kernel_tap.T, (*grad.shape[:-1], in_channels))
@@ -206,6 +247,7 @@ class BaseConv(Layer):
             "padding": self.padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
+            "groups": self.groups,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
@@ -250,6 +292,9 @@ class BaseConvTranspose(BaseConv):
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, data_format=None,
                  dilation_rate=1, **kwargs):
+        if "groups" in kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument 'groups' "
+                            f"(Keras' transposed convolutions have no groups)")
         super().__init__(filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
                          dilation_rate=dilation_rate, **kwargs)
         owner = f"{type(self).__name__} {self.name!r}"
@@ -329,7 +374,9 @@ class BaseConvTranspose(BaseConv):
         return to_channels_first(grad_inputs, self.data_format)
 
     def get_config(self):
-        return {**super().get_config(), "output_padding": self.output_padding}
+        config = {**super().get_config(), "output_padding": self.output_padding}
+        del config["groups"]
+        return config
 
 
 class Conv1DTranspose(BaseConvTranspose):
