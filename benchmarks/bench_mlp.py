@@ -36,6 +36,7 @@ from pathlib import Path
 
 SAMPLES = 60_000
 BATCH_SIZE = 128
+AVX512_CORETYPES = ("skylakex", "cooperlake", "sapphirerapids")
 
 
 def parse_arguments(argv=None):
@@ -45,8 +46,12 @@ def parse_arguments(argv=None):
     parser.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (default 1)")
     parser.add_argument("--data", choices=("auto", "mnist", "synthetic"), default="auto",
                         help="auto: MNIST when the files are found locally, else synthetic MNIST-shaped data")
+    parser.add_argument("--samples", type=int, default=SAMPLES,
+                        help="train on the first SAMPLES samples (default: all 60,000; fewer for a quick look)")
     parser.add_argument("--seed", type=int, default=0)
     arguments = parser.parse_args(argv)
+    if not 1 <= arguments.samples <= SAMPLES:
+        parser.error(f"--samples must be in [1, {SAMPLES}], received {arguments.samples}")
     if arguments.epochs < 1:
         parser.error(f"--epochs must be a positive integer, received {arguments.epochs}")
     if arguments.threads < 1:
@@ -84,6 +89,14 @@ def _mnist_is_local():
         if folder and (Path(folder) / "mnist").is_dir() and any((Path(folder) / "mnist").iterdir()):
             return True
     return False
+
+
+def _cpu_has(flag):
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return any(line.startswith("flags") and flag in line.split() for line in cpuinfo)
+    except OSError:
+        return False
 
 
 def teachkeras_model(optimizer, seed):
@@ -150,6 +163,7 @@ def main(argv=None):
 
     torch.set_num_threads(arguments.threads)
     images, labels, description = load_data(arguments.data, arguments.seed)
+    images, labels = images[:arguments.samples], labels[:arguments.samples]
     one_hot = teachkeras.utils.to_categorical(labels, 10).astype("float32")
     model = teachkeras_model(arguments.optimizer, arguments.seed)
     torch_epoch = torch_trainer(model.get_weights(), arguments.optimizer, arguments.seed)
@@ -158,7 +172,11 @@ def main(argv=None):
     print(f"data: {description}, {len(images)} samples, batch {BATCH_SIZE} "
           f"({-(-len(images) // BATCH_SIZE)} steps per epoch), optimizer {arguments.optimizer}")
     print(f"threads: {arguments.threads}; numpy {np.__version__}, torch {torch.__version__}; "
-          f"{os.cpu_count()} CPUs visible, load average {os.getloadavg()[0]:.1f}")
+          f"{os.cpu_count()} CPUs visible, load average {os.getloadavg()[0]:.1f}; "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(not set)')}")
+    if _cpu_has("avx512f") and os.environ.get("OPENBLAS_CORETYPE", "").lower() not in AVX512_CORETYPES:
+        print("note: this CPU has AVX-512, but OpenBLAS may be using older kernels (unrecognised CPU, or "
+              "OPENBLAS_CORETYPE set); OPENBLAS_CORETYPE=SkylakeX gives numpy the AVX-512 kernels torch uses")
     times = {"teachkeras": [], "torch": []}
     results = {}
     for epoch in range(arguments.epochs):
