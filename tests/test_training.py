@@ -618,3 +618,29 @@ def test_notes_003_mnist_network_runs():
     network.fit(train_images, train_labels, epochs=2, batch_size=128, verbose=0)
     test_loss, test_acc = network.evaluate(train_images, train_labels, verbose=0)
     assert math.isfinite(test_loss) and 0.0 <= test_acc <= 1.0
+
+
+def test_sequential_config_round_trip_rebuilds_the_same_model():
+    model = Sequential([tk.Input(shape=(4,)), layers.Dense(8, activation="relu"), layers.Dropout(0.3, seed=2),
+                        layers.Dense(3, activation="softmax")], name="classifier")
+    config = model.get_config()
+    assert [entry["class_name"] for entry in config["layers"]] == ["InputLayer", "Dense", "Dropout", "Dense"]
+    copy = Sequential.from_config(config)
+    assert copy.name == "classifier" and copy.output_shape == (None, 3)
+    copy.set_weights(model.get_weights())
+    x = np.ones((2, 4), dtype="float32")
+    np.testing.assert_allclose(copy.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    with pytest.raises(ValueError, match="unknown layer class 'Nope'"):
+        Sequential.from_config({"name": "m", "layers": [{"class_name": "Nope", "config": {}}]})
+
+
+def test_input_declares_shapes_and_refuses_nonsense():
+    x = tk.Input(shape=(28, 28, 1), batch_size=16)
+    assert x.shape == (16, 28, 28, 1) and x.dtype == "float32" and x.source_layer.name.startswith("input_layer")
+    assert tk.Input(batch_shape=(None, 5)).shape == (None, 5)
+    with pytest.raises(ValueError, match=r"shape is required, e.g. shape=\(784,\)"):
+        tk.Input()
+    with pytest.raises(ValueError, match="pass batch_shape, or shape and batch_size, not both"):
+        tk.Input(shape=(3,), batch_shape=(None, 3))
+    with pytest.raises(ValueError, match="expected a shape"):
+        tk.Input(shape="wide")
