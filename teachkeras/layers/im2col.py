@@ -8,9 +8,10 @@ j * dilation + x * stride)`` for every output position (y, x): one strided slice
 ``(batch, *output_shape, taps, channels)``; reshaped to ``(positions, taps * channels)`` it
 meets the kernel, reshaped to ``(taps * channels, filters)``, in a single matrix multiply.
 ``scatter_taps`` is its adjoint: it adds each tap's slice back where it came from, which is
-the backward pass of the gather (and the forward pass of a transposed convolution). The
-layers add each tap's share straight into its window instead of forming the whole
-scattered array first: the same sum, with one large temporary array fewer.
+the backward pass of the gather (and the forward pass of a transposed convolution). With
+many input channels the layers add each tap's share straight into its window instead of
+forming the whole columns-shaped gradient first: the same sum, with one large temporary
+array fewer.
 
 Only slicing, ``stack``, ``zeros`` and ``+=`` are used, so numpy arrays and torch tensors
 (any device) go through the same code.
