@@ -644,3 +644,23 @@ def test_input_declares_shapes_and_refuses_nonsense():
         tk.Input(shape=(3,), batch_shape=(None, 3))
     with pytest.raises(ValueError, match="expected a shape"):
         tk.Input(shape="wide")
+
+
+def test_inputs_are_converted_once_to_the_model_float_type():
+    model = mlp()
+    assert model._standardize_inputs(np.ones((2, 4), dtype="float64")).dtype == np.float32
+    same = np.ones((2, 4), dtype="float32")
+    assert model._standardize_inputs(same) is same  # already right: no copy
+    torch = pytest.importorskip("torch")
+    assert model._standardize_inputs(torch.ones(2, 4, dtype=torch.float64)).dtype == torch.float32
+    with pytest.raises(ValueError, match="x: expected numbers, received an array of dtype <U1"):
+        model._standardize_inputs(np.array([["a"]]))
+
+
+def test_each_fit_warns_about_its_own_nan_loss():
+    x, labels = blobs(samples=16)
+    model = mlp()
+    model.compile(optimizer=SGD(learning_rate=1e30), loss="sparse_categorical_crossentropy")
+    for _ in range(2):
+        with pytest.warns(RuntimeWarning, match="loss became"), np.errstate(all="ignore"):
+            model.fit(x * 1e3, labels, epochs=2, batch_size=8, verbose=0)

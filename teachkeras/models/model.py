@@ -38,7 +38,7 @@ import numpy as np
 
 from teachkeras import callbacks as callbacks_module
 from teachkeras import losses, metrics as metrics_module, optimizers
-from teachkeras.backend import RandomGenerator, floatx, is_torch, namespace, to_device, to_numpy
+from teachkeras.backend import RandomGenerator, floatx, is_torch, namespace, standardize_dtype, to_device, to_numpy
 from teachkeras.layers.base import Layer
 
 # Keras 1/2 keyword arguments from the notes, and what to write instead.
@@ -240,14 +240,14 @@ class Model(Layer):
         if x is None:
             raise ValueError(f"{argument}: expected an array of samples, received None")
         if is_torch(x):
-            return x if "float" in str(x.dtype) else namespace(x).astype(x, getattr(namespace(x), floatx()))
+            xp = namespace(x)
+            return x if standardize_dtype(x.dtype) == self.dtype else xp.astype(x, getattr(xp, self.dtype))
         array = np.asarray(x)
         if array.dtype.kind not in "fiub":
             raise ValueError(f"{argument}: expected numbers, received an array of dtype {array.dtype}")
         if array.ndim == 0:
             raise ValueError(f"{argument}: expected an array with a batch axis, received a scalar {x!r}")
-        return array.astype(self.dtype if array.dtype.kind != "f" or array.dtype != self.dtype else array.dtype,
-                            copy=False)
+        return array.astype(self.dtype, copy=False)  # no copy when it already is
 
     def _standardize_targets(self, y, argument="y"):
         """Targets as floats, or as integers for sparse labels, converted once."""
@@ -368,6 +368,7 @@ class Model(Layer):
         callback_list = self._callbacks(callbacks, verbose, epochs=epochs, steps=steps)
         random = RandomGenerator()  # seeded from teachkeras' global generator: set_random_seed repeats it
         self.stop_training = False
+        self._nan_warned = False
         callback_list.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
