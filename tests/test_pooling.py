@@ -179,3 +179,14 @@ def test_bad_pooling_arguments_are_named():
         layers.MaxPooling1D(2, strides=0)
     with pytest.raises(ValueError, match=r"padding must be one of \['valid', 'same'\], received padding='causal'"):
         layers.MaxPooling1D(2, padding="causal")
+
+
+def test_keras_short_names_are_the_same_layers():
+    keras = pytest.importorskip("keras")
+    for short in ["MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D", "GlobalMaxPool1D",
+                  "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
+                  "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose",
+                  "Convolution2DTranspose", "Convolution3DTranspose"]:
+        theirs = getattr(keras.layers, short)
+        assert getattr(layers, short).__name__ == theirs.__name__, short
+    assert layers.MaxPool2D is layers.MaxPooling2D and layers.Convolution2D is layers.Conv2D

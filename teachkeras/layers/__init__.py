@@ -3,15 +3,17 @@
 from teachkeras.layers.activation_layers import LeakyReLU, PReLU
 from teachkeras.layers.base import InputSpec, Layer
 from teachkeras.layers.convolutional import (
-    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose,
+    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D,
+    Convolution1DTranspose, Convolution2D, Convolution2DTranspose, Convolution3D, Convolution3DTranspose,
 )
 from teachkeras.layers.core import Activation, Dense
 from teachkeras.layers.dropout import Dropout
 from teachkeras.layers.input_layer import Input, InputLayer, KerasTensor
 from teachkeras.layers.pooling import (
-    AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
-    GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D,
-    MaxPooling2D, MaxPooling3D,
+    AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D, AvgPool3D, GlobalAveragePooling1D,
+    GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,
+    GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
+    MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
 )
 from teachkeras.layers.reshaping import (
     Cropping1D, Cropping2D, Cropping3D, Flatten, Reshape, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D,

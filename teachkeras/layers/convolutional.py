@@ -18,7 +18,7 @@ Like Keras, it is cross-correlation (the kernel is not flipped).
 (None, 14, 14, 6)
 """
 
-__all__ = ['sum_rows', 'BaseConv', 'Conv1D', 'Conv2D', 'Conv3D', 'BaseConvTranspose', 'Conv1DTranspose', 'Conv2DTranspose', 'Conv3DTranspose']
+__all__ = ['sum_rows', 'BaseConv', 'Conv1D', 'Conv2D', 'Conv3D', 'BaseConvTranspose', 'Conv1DTranspose', 'Conv2DTranspose', 'Conv3DTranspose', 'Convolution1D', 'Convolution2D', 'Convolution3D', 'Convolution1DTranspose', 'Convolution2DTranspose', 'Convolution3DTranspose']
 
 
 import numbers
@@ -396,3 +396,12 @@ class Conv3DTranspose(BaseConvTranspose):
     """Transposed 3-D convolution: up-samples depth, height and width."""
 
     rank = 3
+
+
+# Keras' other names for the same layers.
+Convolution1D = Conv1D
+Convolution2D = Conv2D
+Convolution3D = Conv3D
+Convolution1DTranspose = Conv1DTranspose
+Convolution2DTranspose = Conv2DTranspose
+Convolution3DTranspose = Conv3DTranspose
