@@ -208,3 +208,13 @@ def test_progbar_verbose_2_line():
 def test_progbar_logger_rejects_verbose_0():
     with pytest.raises(ValueError, match="verbose must be 1 or 2, received 0"):
         callbacks.ProgbarLogger(0)
+
+
+def test_keras_2_batch_hook_names_still_work():
+    x, y = data(12)
+    model = tk.Sequential([tk.Input(shape=(3,)), tk.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    seen = []
+    model.fit(x, y, batch_size=4, verbose=0,
+              callbacks=[callbacks.LambdaCallback(on_batch_end=lambda batch, logs: seen.append(batch))])
+    assert seen == [0, 1, 2]
