@@ -664,3 +664,21 @@ def test_each_fit_warns_about_its_own_nan_loss():
     for _ in range(2):
         with pytest.warns(RuntimeWarning, match="loss became"), np.errstate(all="ignore"):
             model.fit(x * 1e3, labels, epochs=2, batch_size=8, verbose=0)
+
+
+def test_a_model_moved_to_torch_trains_on_numpy_data_batch_by_batch():
+    torch = pytest.importorskip("torch")
+    x, labels = blobs(samples=48)
+    model = mlp()
+    model.compile(optimizer=SGD(learning_rate=0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    twin = mlp()
+    twin.set_weights(model.get_weights())
+    twin.compile(optimizer=SGD(learning_rate=0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    twin.to("cpu")  # a torch device: every batch is moved there, the model stays
+    expected = model.fit(x, labels, epochs=2, batch_size=16, shuffle=False, verbose=0).history
+    got = twin.fit(x, labels, epochs=2, batch_size=16, shuffle=False, verbose=0, validation_split=0.0,
+                   sample_weight=np.ones(48)).history
+    assert twin.device == "cpu" and all(isinstance(w.value, torch.Tensor) for w in twin.weights)
+    for key in expected:
+        np.testing.assert_allclose(expected[key], got[key], rtol=1e-5)
+    assert isinstance(twin.predict(x, verbose=0), np.ndarray)
