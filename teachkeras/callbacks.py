@@ -112,14 +112,14 @@ class History(Callback):
 
     def on_train_begin(self, logs=None):
         self.epoch = []
+        if self.model is not None:
+            self.model.history = self
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
         self.history = dict(sorted(self.history.items()))
-        if self.model is not None:
-            self.model.history = self
 
 
 class LambdaCallback(Callback):

@@ -218,3 +218,11 @@ def test_keras_2_batch_hook_names_still_work():
     model.fit(x, y, batch_size=4, verbose=0,
               callbacks=[callbacks.LambdaCallback(on_batch_end=lambda batch, logs: seen.append(batch))])
     assert seen == [0, 1, 2]
+
+
+def test_fit_without_epochs_to_run_still_returns_its_history():
+    x, y = data(8)
+    model = tk.Sequential([tk.Input(shape=(3,)), tk.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = model.fit(x, y, epochs=2, initial_epoch=2, verbose=0)
+    assert isinstance(history, callbacks.History) and history.epoch == [] and history.history == {}
