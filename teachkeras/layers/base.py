@@ -254,6 +254,11 @@ class Layer:
         """Gradient with respect to the last call's inputs; stores weight gradients in ``.grad``."""
         raise NotImplementedError(f"{type(self).__name__} does not define backward()")
 
+    # A model's first layer sees data, whose gradient nobody uses: the model sets this to False
+    # for that one backward pass, and layers whose input gradient is costly (Dense, Conv) then
+    # skip it and return None. Layers that ignore the flag are still correct, only slower.
+    compute_input_gradient = True
+
     def __call__(self, inputs, training=False):
         inputs = self._convert(inputs)
         if not self.built:

@@ -221,6 +221,8 @@ class BaseConv(Layer):
         self.kernel.grad = self.grouped_gradient(xp.reshape(self.columns.T @ grad_2d, self.kernel_full.shape))
         if self.use_bias:
             self.bias.grad = sum_rows(grad_2d)
+        if not self.compute_input_gradient:                                  # the input is data
+            return None
         # The input gradient is scatter_taps(grad_2d @ kernel_2d.T). When the columns' gradient
         # would be larger than grad_2d (many input channels), add it tap by tap instead: one
         # (positions, in) product per tap, straight into its window.
@@ -370,6 +372,8 @@ class BaseConvTranspose(BaseConv):
         columns_2d = xp.reshape(columns, (self.inputs_2d.shape[0], -1))       # (positions, taps * filters)
         kernel_2d = xp.reshape(self.kernel.value, (-1, self.inputs_shape[-1]))
         self.kernel.grad = xp.reshape(columns_2d.T @ self.inputs_2d, self.kernel.shape)
+        if not self.compute_input_gradient:                                   # the input is data
+            return None
         grad_inputs = xp.reshape(columns_2d @ kernel_2d, self.inputs_shape)
         return to_channels_first(grad_inputs, self.data_format)
 

@@ -88,6 +88,8 @@ class Dense(Layer):
         self.kernel.grad = inputs_2d.T @ grad_2d                                    # (input_dim, units)
         if self.use_bias:
             self.bias.grad = xp.sum(grad_2d, axis=0)                                # (units,)
+        if not self.compute_input_gradient:                                         # the input is data
+            return None
         return grad_pre_activation @ self.kernel.value.T                            # (batch, ..., input_dim)
 
     def compute_output_shape(self, input_shape):

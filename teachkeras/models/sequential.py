@@ -115,13 +115,29 @@ class Sequential(Model):
             inputs = layer(inputs, training=training)
         return inputs
 
-    def backward(self, grad_outputs):
-        for layer in reversed(self._layers):
-            grad_outputs = layer.backward(grad_outputs)
-        return grad_outputs
+    def backward(self, grad_outputs, input_gradient=True):
+        """Run ``grad_outputs`` back through the layers. With ``input_gradient=False`` (fit: the
+        inputs are data) the first layer may skip its input gradient and None is returned."""
+        return self._backward_layers(self._layers, grad_outputs, input_gradient)
+
+    def _backward_layers(self, layers, grad, input_gradient, backward_last=None):
+        """Backward through ``layers`` in reverse; ``backward_last`` replaces the last one's backward."""
+        for index in range(len(layers) - 1, -1, -1):
+            layer = layers[index]
+            backward = backward_last if backward_last and index == len(layers) - 1 else layer.backward
+            if index == 0 and not input_gradient:
+                layer.compute_input_gradient = False
+                try:
+                    grad = backward(grad)
+                finally:
+                    layer.compute_input_gradient = True
+            else:
+                grad = backward(grad)
+        return grad
 
     def _backward_from_loss(self, y_true, y_pred, sample_weight):
-        """Fuse the last layer's softmax / sigmoid with a cross-entropy loss when they match."""
+        """Fuse the last layer's softmax / sigmoid with a cross-entropy loss when they match.
+        Called by fit, whose inputs are data: the first layer's input gradient is skipped."""
         last = self._layers[-1]
         activation = getattr(last, "activation", None)
         fusable = hasattr(last, "backward_pre_activation") or isinstance(last, Activation)
@@ -129,12 +145,11 @@ class Sequential(Model):
         if fusable and activation in (activations.softmax, activations.sigmoid):
             grad = self.loss.fused_gradient(activation, y_true, y_pred, sample_weight)
         if grad is None:
-            return self.backward(self.loss.backward(y_true, y_pred, sample_weight))
-        if not isinstance(last, Activation):  # an Activation layer's input IS the pre-activation
-            grad = last.backward_pre_activation(grad)
-        for layer in reversed(self._layers[:-1]):
-            grad = layer.backward(grad)
-        return grad
+            return self.backward(self.loss.backward(y_true, y_pred, sample_weight), input_gradient=False)
+        if isinstance(last, Activation):  # an Activation layer's input IS the pre-activation
+            return self._backward_layers(self._layers[:-1], grad, input_gradient=False)
+        return self._backward_layers(self._layers, grad, input_gradient=False,
+                                     backward_last=last.backward_pre_activation)
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)

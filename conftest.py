@@ -1,3 +1,5 @@
+"""Applies to every test path (tests/, notebooks/ under nbval, doctests in teachkeras/)."""
+
 import os
 
 # Keras is the oracle in some tests; it must use the torch backend (installed with the dev extra).
