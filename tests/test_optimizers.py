@@ -595,3 +595,21 @@ def test_no_warning_in_normal_use():
         warnings.simplefilter("error")
         for cls in CLASSES:
             run(cls(learning_rate=schedules.ExponentialDecay(0.01, 2, 0.5)))
+
+
+def test_from_config_rebuilds_a_schedule_learning_rate():
+    from teachkeras.optimizers import Adam, schedules
+
+    optimizer = Adam(learning_rate=schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5))
+    copy = Adam.from_config(optimizer.get_config())
+    assert isinstance(copy.learning_rate, schedules.ExponentialDecay)
+    copy.iterations = 10
+    assert copy.current_learning_rate() == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize("momentum", ["a", None, True, -0.1, 1.5])
+def test_sgd_momentum_of_the_wrong_kind_is_a_named_value_error(momentum):
+    from teachkeras.optimizers import SGD
+
+    with pytest.raises(ValueError, match="SGD: momentum must be a number in"):
+        SGD(momentum=momentum)

@@ -168,6 +168,12 @@ class Optimizer:
 
     @classmethod
     def from_config(cls, config):
+        """The optimizer ``get_config`` described; a schedule saved as a config dict is rebuilt."""
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            from teachkeras.optimizers import schedules  # built in chapter 06, needed only here
+
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"])
         return cls(**config)
 
 

@@ -7,6 +7,7 @@ Defined in notebooks/04_batches_vs_epochs.ipynb (chapter 04).
 __all__ = ['SGD']
 
 
+import numbers
 from teachkeras.optimizers.base import Optimizer
 
 
@@ -30,8 +31,8 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=None, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"SGD: momentum must be in [0, 1], received momentum={momentum!r}")
+        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
+            raise ValueError(f"SGD: momentum must be a number in [0, 1], received momentum={momentum!r}")
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
 
