@@ -455,7 +455,7 @@ def test_nadam_failed_step_leaves_u_product_unchanged():
     assert optimizer.u_product == 1.0 and optimizer.iterations == 0
 
 
-@pytest.mark.parametrize("name, cls", zip(NAMES, CLASSES))
+@pytest.mark.parametrize("name, cls", list(zip(NAMES, CLASSES)))
 def test_names_and_defaults(name, cls):
     optimizer = optimizers.get(name)
     assert type(optimizer) is cls

@@ -13,7 +13,7 @@ def test_readme_has_examples():
     assert BLOCKS, "the README should show how to use the library"
 
 
-@pytest.mark.parametrize("index", range(len(BLOCKS)))
+@pytest.mark.parametrize("index", list(range(len(BLOCKS))))
 def test_readme_example_runs(index):
     namespace = {}
     exec(compile(BLOCKS[index], f"README.md python block {index}", "exec"), namespace)
