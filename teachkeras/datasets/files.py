@@ -150,12 +150,12 @@ def cache_dirs(folder: str) -> list[Path]:
 
 
 def _writable_dir(candidates: list[Path]) -> Path | None:
+    """The first folder that exists and is writable, or could be created (nothing is created yet)."""
     for folder in candidates:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(folder, os.W_OK):
+        existing = folder
+        while not existing.exists() and existing.parent != existing:
+            existing = existing.parent
+        if existing.is_dir() and os.access(existing, os.W_OK | os.X_OK):
             return folder
     return None
 
@@ -241,6 +241,7 @@ def _fetch(url: str, out, timeout: float) -> bytes:
 
 def _write_atomic(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` so that no reader ever sees a partial file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
         with os.fdopen(handle, "wb") as file:
