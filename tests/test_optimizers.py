@@ -277,6 +277,9 @@ for _name, _make in [("sgd", lambda o, **c: o.SGD(learning_rate=0.05, momentum=0
     KERAS_CASES[f"{_name}-clipnorm"] = lambda o, make=_make: make(o, clipnorm=0.5)
     KERAS_CASES[f"{_name}-clipvalue"] = lambda o, make=_make: make(o, clipvalue=0.2)
     KERAS_CASES[f"{_name}-global_clipnorm"] = lambda o, make=_make: make(o, global_clipnorm=1.0)
+    # Keras 3 accepts weight_decay on every optimizer (decoupled, before the rule).
+    if _name != "adamw":  # AdamW's case already decays
+        KERAS_CASES[f"{_name}-weight_decay"] = lambda o, make=_make: make(o, weight_decay=0.05)
 del _name, _make
 
 SCHEDULE_CASES = {
@@ -613,3 +616,16 @@ def test_sgd_momentum_of_the_wrong_kind_is_a_named_value_error(momentum):
 
     with pytest.raises(ValueError, match="SGD: momentum must be a number in"):
         SGD(momentum=momentum)
+
+
+def test_exclude_from_weight_decay_works_for_every_optimizer():
+    import numpy as np
+    from teachkeras.optimizers import SGD
+    from teachkeras.variables import Variable
+
+    kernel, bias = Variable(np.ones(2), name="kernel"), Variable(np.ones(2), name="bias")
+    optimizer = SGD(learning_rate=0.1, weight_decay=0.5)
+    optimizer.exclude_from_weight_decay(var_names=["bias"])
+    optimizer.apply([np.zeros(2), np.zeros(2)], [kernel, bias])
+    assert kernel.value.tolist() == [0.95, 0.95] and bias.value.tolist() == [1.0, 1.0]
+    assert optimizer.get_config()["weight_decay"] == 0.5

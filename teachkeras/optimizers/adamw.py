@@ -7,9 +7,6 @@ Defined in notebooks/06_optimizers.ipynb (chapter 06).
 __all__ = ['AdamW']
 
 
-import numbers
-import re
-
 from teachkeras.optimizers.adam import Adam
 
 
@@ -33,30 +30,9 @@ class AdamW(Adam):
 
     def __init__(self, learning_rate=None, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, **kwargs):
-        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad, **kwargs)
-        if isinstance(weight_decay, bool) or not (isinstance(weight_decay, numbers.Real) and weight_decay >= 0):
-            raise ValueError(
-                f"{type(self).__name__}: weight_decay must be a number >= 0, received weight_decay={weight_decay!r}"
-            )
-        self.weight_decay = float(weight_decay)
-        self._excluded_ids = set()
-        self._excluded_pattern = None
-
-    def exclude_from_weight_decay(self, var_list=None, var_names=None):
-        """Exempt variables from the decay: those in ``var_list``, and those whose ``name`` contains
-        (as a regular expression) any string in ``var_names`` (e.g. ``["bias"]``)."""
-        self._excluded_ids = {id(variable) for variable in var_list or ()}
-        self._excluded_pattern = re.compile("|".join(var_names)) if var_names else None
-
-    def _uses_weight_decay(self, variable):
-        if id(variable) in self._excluded_ids:
-            return False
-        return not (self._excluded_pattern and self._excluded_pattern.search(variable.name))
-
-    def update_step(self, gradient, variable, learning_rate):
-        if self.weight_decay and self._uses_weight_decay(variable):
-            variable.value -= variable.value * (self.weight_decay * learning_rate)
-        super().update_step(gradient, variable, learning_rate)
-
-    def get_config(self):
-        return {**super().get_config(), "weight_decay": self.weight_decay}
+        # The decay itself lives in the base class (Keras 3 accepts weight_decay on every optimizer):
+        # AdamW is Adam whose weight_decay is on by default and must be a number.
+        if weight_decay is None:
+            raise ValueError("AdamW: weight_decay must be a number >= 0, received weight_decay=None")
+        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad,
+                         weight_decay=weight_decay, **kwargs)

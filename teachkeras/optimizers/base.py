@@ -7,7 +7,9 @@ variables)`` (or Keras' ``apply_gradients(zip(grads, variables))``) clips the gr
 then calls ``update_step(gradient, variable, learning_rate)`` once per variable; subclasses write
 only ``build`` (create slots) and ``update_step`` (the rule), so the rule reads like its formula.
 
-Clipping follows Keras 3: ``clipnorm`` rescales each gradient to norm at most ``clipnorm``
+``weight_decay`` (every optimizer, as in Keras 3) shrinks each weight before its update,
+``w = w - w * weight_decay * learning_rate``, apart from the gradient ("decoupled");
+``exclude_from_weight_decay`` exempts variables such as biases. Clipping follows Keras 3: ``clipnorm`` rescales each gradient to norm at most ``clipnorm``
 (per variable), ``global_clipnorm`` rescales all of them together, ``clipvalue`` clips each
 element to [-clipvalue, clipvalue]. ``learning_rate`` may be a number or a schedule (any
 callable of the iteration count). The notes' ``decay=`` (Keras 2) still works, with a
@@ -19,6 +21,7 @@ __all__ = ['Optimizer']
 
 import math
 import numbers
+import re
 import warnings
 
 from teachkeras.backend import namespace
@@ -30,8 +33,8 @@ class Optimizer:
 
     DEFAULT_LEARNING_RATE = 0.001
 
-    def __init__(self, learning_rate=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None,
-                 **kwargs):
+    def __init__(self, learning_rate=None, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 name=None, **kwargs):
         if "lr" in kwargs:
             if learning_rate is not None:
                 raise ValueError(f"{type(self).__name__}: pass learning_rate= or the old lr=, not both")
@@ -69,7 +72,14 @@ class Optimizer:
                     f"received {learning_rate!r}"
                 )
             learning_rate = float(learning_rate)
+        if weight_decay is not None and (isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real)
+                                         or weight_decay < 0):
+            raise ValueError(
+                f"{type(self).__name__}: weight_decay must be a number >= 0 or None, received weight_decay={weight_decay!r}"
+            )
         self.learning_rate = learning_rate
+        self.weight_decay = None if weight_decay is None else float(weight_decay)
+        self._excluded_ids, self._excluded_pattern = set(), None
         self.decay = float(decay)
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.name = name or type(self).__name__.lower()
@@ -133,6 +143,7 @@ class Optimizer:
                 self._slots.setdefault(id(variable), {})
         grads = self.clip_gradients(grads)
         learning_rate = self.current_learning_rate()
+        self.apply_weight_decay(variables, learning_rate)
         for grad, variable in zip(grads, variables):
             if grad is not None:
                 self.update_step(grad, variable, learning_rate)
@@ -150,6 +161,25 @@ class Optimizer:
             return [None if g is None else g * scale for g in grads]
         return grads
 
+    def apply_weight_decay(self, variables, learning_rate):
+        """Decoupled weight decay, before the rule: ``w = w - w * weight_decay * learning_rate``."""
+        if not self.weight_decay:
+            return
+        for variable in variables:
+            if self._uses_weight_decay(variable):
+                variable.value -= variable.value * (self.weight_decay * learning_rate)
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Exempt variables from the decay: those in ``var_list``, and those whose ``name`` contains
+        (as a regular expression) any string in ``var_names`` (e.g. ``["bias"]``)."""
+        self._excluded_ids = {id(variable) for variable in var_list or ()}
+        self._excluded_pattern = re.compile("|".join(var_names)) if var_names else None
+
+    def _uses_weight_decay(self, variable):
+        if id(variable) in self._excluded_ids:
+            return False
+        return not (self._excluded_pattern and self._excluded_pattern.search(variable.name))
+
     def update_step(self, gradient, variable, learning_rate):
         """Update ``variable.value`` in place from ``gradient``: the optimizer's rule."""
         raise NotImplementedError(f"{type(self).__name__} does not define update_step()")
@@ -161,7 +191,8 @@ class Optimizer:
         if hasattr(learning_rate, "get_config"):
             learning_rate = {"class_name": type(learning_rate).__name__, "config": learning_rate.get_config()}
         return {
-            "name": self.name, "learning_rate": learning_rate, "clipnorm": self.clipnorm,
+            "name": self.name, "learning_rate": learning_rate, "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
             "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm,
             **({"decay": self.decay} if self.decay else {}),
         }
