@@ -13,7 +13,7 @@ Flatten is the bridge from feature maps to Dense: ``(batch, 1, 10, 64)`` becomes
 [[0, 0, 0, 0, 0], [0, 0, 1, 1, 0], [0, 0, 1, 1, 0]]
 """
 
-__all__ = ['Flatten', 'Reshape', 'normalize_pairs', 'BaseZeroPadding', 'ZeroPadding1D', 'ZeroPadding2D', 'ZeroPadding3D', 'BaseCropping', 'Cropping1D', 'Cropping2D', 'Cropping3D']
+__all__ = ['Flatten', 'Reshape', 'normalize_pairs', 'BaseSpatialEdges', 'BaseZeroPadding', 'ZeroPadding1D', 'ZeroPadding2D', 'ZeroPadding3D', 'BaseCropping', 'Cropping1D', 'Cropping2D', 'Cropping3D']
 
 
 import math
@@ -143,25 +143,38 @@ def normalize_pairs(value, rank, argument, owner):
     )
 
 
-class BaseZeroPadding(Layer):
-    """Zeros around the spatial axes: ``padding[i] = (before, after)`` cells on axis i."""
+class BaseSpatialEdges(Layer):
+    """What ZeroPadding and Cropping share: a fixed rank, a data format, and (before, after) cell
+    counts per spatial axis. They are each other's adjoint: padding's backward crops, cropping's pads."""
 
     rank = None
 
-    def __init__(self, padding, data_format=None, **kwargs):
+    def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        owner = f"{type(self).__name__} {self.name!r}"
-        self.padding = normalize_pairs(padding, self.rank, "padding", owner)
-        self.data_format = normalize_data_format(data_format, owner)
+        self.data_format = normalize_data_format(data_format, f"{type(self).__name__} {self.name!r}")
+
+    def spec(self):
+        return InputSpec(ndim=self.rank + 2, layout=layout(self.rank, self.data_format))
 
     def build(self, input_shape):
-        self.input_spec = InputSpec(ndim=self.rank + 2, layout=layout(self.rank, self.data_format))
+        self.input_spec = self.spec()
         self.input_spec.check(self, input_shape)
+
+    def first_spatial_axis(self):
+        return 1 if self.data_format == "channels_last" else 2
+
+
+class BaseZeroPadding(BaseSpatialEdges):
+    """Zeros around the spatial axes: ``padding[i] = (before, after)`` cells on axis i."""
+
+    def __init__(self, padding, data_format=None, **kwargs):
+        super().__init__(data_format, **kwargs)
+        self.padding = normalize_pairs(padding, self.rank, "padding", f"{type(self).__name__} {self.name!r}")
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        InputSpec(ndim=self.rank + 2, layout=layout(self.rank, self.data_format)).check(self, input_shape)
-        first = 1 if self.data_format == "channels_last" else 2
+        self.spec().check(self, input_shape)
+        first = self.first_spatial_axis()
         shape = list(input_shape)
         for axis, (before, after) in enumerate(self.padding):
             if shape[first + axis] is not None:
@@ -207,25 +220,17 @@ class ZeroPadding3D(BaseZeroPadding):
         super().__init__(padding, data_format, **kwargs)
 
 
-class BaseCropping(Layer):
+class BaseCropping(BaseSpatialEdges):
     """Cut ``cropping[i] = (before, after)`` cells off spatial axis i."""
 
-    rank = None
-
     def __init__(self, cropping, data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        owner = f"{type(self).__name__} {self.name!r}"
-        self.cropping = normalize_pairs(cropping, self.rank, "cropping", owner)
-        self.data_format = normalize_data_format(data_format, owner)
-
-    def build(self, input_shape):
-        self.input_spec = InputSpec(ndim=self.rank + 2, layout=layout(self.rank, self.data_format))
-        self.input_spec.check(self, input_shape)
+        super().__init__(data_format, **kwargs)
+        self.cropping = normalize_pairs(cropping, self.rank, "cropping", f"{type(self).__name__} {self.name!r}")
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        InputSpec(ndim=self.rank + 2, layout=layout(self.rank, self.data_format)).check(self, input_shape)
-        first = 1 if self.data_format == "channels_last" else 2
+        self.spec().check(self, input_shape)
+        first = self.first_spatial_axis()
         shape = list(input_shape)
         for axis, (before, after) in enumerate(self.cropping):
             length = shape[first + axis]

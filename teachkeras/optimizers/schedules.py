@@ -48,7 +48,28 @@ def _check_decay_arguments(owner, initial_learning_rate, decay_steps, decay_rate
         raise ValueError(f"{owner}: decay_rate must be a number >= 0, received decay_rate={decay_rate!r}")
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _DecaySchedule(LearningRateSchedule):
+    """What ExponentialDecay and InverseTimeDecay share: their arguments, and the progress
+    ``step / decay_steps`` (floored with ``staircase=True``) that each turns into a rate."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+        _check_decay_arguments(type(self).__name__, initial_learning_rate, decay_steps, decay_rate)
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = bool(staircase)
+        self.name = name or type(self).__name__
+
+    def progress(self, step):
+        progress = step / self.decay_steps
+        return math.floor(progress) if self.staircase else progress
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_DecaySchedule):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``; with ``staircase=True`` the
     exponent is ``floor(step / decay_steps)``, so the rate drops in steps.
 
@@ -57,26 +78,11 @@ class ExponentialDecay(LearningRateSchedule):
     [0.1, 0.05, 0.0354, 0.025]
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
-        _check_decay_arguments(type(self).__name__, initial_learning_rate, decay_steps, decay_rate)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = bool(staircase)
-        self.name = name
-
     def __call__(self, step):
-        progress = step / self.decay_steps
-        if self.staircase:
-            progress = math.floor(progress)
-        return self.initial_learning_rate * self.decay_rate ** progress
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate * self.decay_rate ** self.progress(step)
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_DecaySchedule):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (``staircase=True``: floor
     the ratio). Keras 2's ``decay=d`` argument is ``InverseTimeDecay(lr, 1, d)``.
 
@@ -85,23 +91,8 @@ class InverseTimeDecay(LearningRateSchedule):
     [0.1, 0.0667, 0.05, 0.025]
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        _check_decay_arguments(type(self).__name__, initial_learning_rate, decay_steps, decay_rate)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = bool(staircase)
-        self.name = name
-
     def __call__(self, step):
-        progress = step / self.decay_steps
-        if self.staircase:
-            progress = math.floor(progress)
-        return self.initial_learning_rate / (1 + self.decay_rate * progress)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate / (1 + self.decay_rate * self.progress(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
