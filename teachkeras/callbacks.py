@@ -163,8 +163,8 @@ def _in_notebook():
 
 
 def format_value(value):
-    """A logged number as Keras prints it: 4 decimals, or scientific notation below 1e-3."""
-    return f"{value:.4f}" if abs(value) > 1e-3 or value == 0 else f"{value:.4e}"
+    """A logged number as Keras prints it: 4 decimals above 1e-3, scientific notation otherwise."""
+    return f"{value:.4f}" if value > 1e-3 else f"{value:.4e}"  # as Keras: 0 and negatives in e-notation
 
 
 def _format_step_time(seconds_per_step):

@@ -10,7 +10,7 @@ import pytest
 
 import teachkeras as tk
 from teachkeras import callbacks
-from teachkeras.backend import clear_session
+from teachkeras.backend import clear_session, set_random_seed
 
 HOOKS = ["on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
          "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
@@ -25,6 +25,7 @@ def data(samples=20, seed=0):
 def twin_models(keras):
     """A teachkeras and a Keras classifier with the same weights, compiled alike."""
     clear_session()
+    set_random_seed(7)  # the same starting weights every run, so the printed numbers are reproducible
     ours = tk.Sequential([tk.Input(shape=(3,)), tk.layers.Dense(2, activation="softmax")])
     ours.compile(optimizer=tk.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     theirs = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2, activation="softmax")])
@@ -153,6 +154,13 @@ def test_fit_output_has_keras_shape(capsys, verbose, epochs):
     assert final_lines(capsys.readouterr().out) == expected
     if verbose == 1:
         assert expected[-1].startswith("2/2 " + "━" * 20 + " T T - accuracy: ")
+
+
+@pytest.mark.parametrize("value", [0.0, -0.0, 1e-3, 1.0001e-3, -2e-3, 4.2e-4, 0.25, 1234.56789, float("nan"), float("inf")])
+def test_logged_numbers_are_formatted_as_keras_formats_them(capsys, value):
+    keras = pytest.importorskip("keras")
+    keras.utils.Progbar(1, verbose=2).update(1, values=[("v", value)], finalize=True)
+    assert capsys.readouterr().out.rstrip().endswith(" - v: " + callbacks.format_value(value))
 
 
 def test_evaluate_and_predict_output_has_keras_shape(capsys):

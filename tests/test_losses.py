@@ -60,7 +60,7 @@ def test_gradient_matches_torch_autograd(function, y_true, y_pred, kwargs):
     tensor = torch.tensor(y_pred, requires_grad=True)
     value = loss(torch.as_tensor(y_true), tensor)
     value.backward()
-    np.testing.assert_allclose(float(value), float(loss(y_true, y_pred)), rtol=1e-12)
+    np.testing.assert_allclose(float(value.detach()), float(loss(y_true, y_pred)), rtol=1e-12)
     np.testing.assert_allclose(loss.backward(y_true, y_pred), tensor.grad.numpy(), atol=1e-10)
 
 
