@@ -7,6 +7,9 @@ output is tidied so that diffs show only what changed: consecutive stdout (or st
 cell are joined into one output (how the kernel happened to flush them is noise), and per-cell
 execution timestamps are not recorded. The file is replaced atomically, and only after the whole
 notebook ran without an error, so a failed run never leaves a half-executed notebook behind.
+
+Chapters that load MNIST read it where `teachkeras.datasets` looks; offline, point it at a copy
+as CI does: `TEACHKERAS_DATASETS=../shared/datasets python tools/execute_notebook.py ...`.
 """
 
 import argparse
