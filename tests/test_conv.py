@@ -75,7 +75,7 @@ def fresh_names():
 # ---------------------------------------------------------------- convolution
 
 
-@pytest.mark.parametrize("rank, padding, stride, dilation, data_format", conv_configs())
+@pytest.mark.parametrize("rank, padding, stride, dilation, data_format", list(conv_configs()))
 def test_conv_matches_the_loop_oracle_and_its_output_shape(rank, padding, stride, dilation, data_format):
     layer = make_conv(rank, padding, stride, dilation, data_format, dtype="float64")
     inputs = inputs_for(rank, data_format, SPATIAL[rank])
@@ -86,7 +86,7 @@ def test_conv_matches_the_loop_oracle_and_its_output_shape(rank, padding, stride
     assert layer.compute_output_shape(inputs.shape) == outputs.shape
 
 
-@pytest.mark.parametrize("rank, padding, stride, dilation, data_format", conv_configs())
+@pytest.mark.parametrize("rank, padding, stride, dilation, data_format", list(conv_configs()))
 def test_conv_backward_matches_finite_differences_and_torch(rank, padding, stride, dilation, data_format):
     inputs = inputs_for(rank, data_format, SPATIAL[rank])
     check_gradients(make_conv(rank, padding, stride, dilation, data_format, dtype="float64"), inputs)
@@ -95,7 +95,7 @@ def test_conv_backward_matches_finite_differences_and_torch(rank, padding, strid
     check_backend_parity(lambda: make_conv(rank, padding, stride, dilation, data_format), inputs)
 
 
-@pytest.mark.parametrize("rank, padding, stride, dilation, data_format", conv_configs())
+@pytest.mark.parametrize("rank, padding, stride, dilation, data_format", list(conv_configs()))
 def test_conv_matches_torch_functional_conv(rank, padding, stride, dilation, data_format):
     torch = pytest.importorskip("torch")
     functional = torch.nn.functional
@@ -112,7 +112,7 @@ def test_conv_matches_torch_functional_conv(rank, padding, stride, dilation, dat
     np.testing.assert_allclose(outputs, np.moveaxis(expected.numpy(), 1, -1), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("rank, padding, stride, dilation, data_format", conv_configs())
+@pytest.mark.parametrize("rank, padding, stride, dilation, data_format", list(conv_configs()))
 def test_conv_matches_keras_with_the_same_weights(rank, padding, stride, dilation, data_format):
     keras = pytest.importorskip("keras")
     ours = make_conv(rank, padding, stride, dilation, data_format, activation="tanh")
@@ -142,7 +142,7 @@ def test_conv1d_causal_output_never_sees_the_future():
 # ---------------------------------------------------------------- transposed convolution
 
 
-@pytest.mark.parametrize("rank, padding, stride, dilation, data_format", transpose_configs())
+@pytest.mark.parametrize("rank, padding, stride, dilation, data_format", list(transpose_configs()))
 def test_transpose_matches_the_loop_oracle_and_its_output_shape(rank, padding, stride, dilation, data_format):
     layer = make_transpose(rank, padding, stride, dilation, data_format, dtype="float64")
     inputs = inputs_for(rank, data_format, SMALL_SPATIAL[rank])
@@ -153,7 +153,7 @@ def test_transpose_matches_the_loop_oracle_and_its_output_shape(rank, padding, s
     assert layer.compute_output_shape(inputs.shape) == outputs.shape
 
 
-@pytest.mark.parametrize("rank, padding, stride, dilation, data_format", transpose_configs())
+@pytest.mark.parametrize("rank, padding, stride, dilation, data_format", list(transpose_configs()))
 def test_transpose_backward_matches_finite_differences_and_torch(rank, padding, stride, dilation, data_format):
     inputs = inputs_for(rank, data_format, SMALL_SPATIAL[rank])
     check_gradients(make_transpose(rank, padding, stride, dilation, data_format, dtype="float64"), inputs)
@@ -162,7 +162,7 @@ def test_transpose_backward_matches_finite_differences_and_torch(rank, padding, 
     check_backend_parity(lambda: make_transpose(rank, padding, stride, dilation, data_format), inputs)
 
 
-@pytest.mark.parametrize("rank, padding, stride, dilation, data_format", transpose_configs())
+@pytest.mark.parametrize("rank, padding, stride, dilation, data_format", list(transpose_configs()))
 def test_transpose_matches_keras_with_the_same_weights(rank, padding, stride, dilation, data_format):
     keras = pytest.importorskip("keras")
     ours = make_transpose(rank, padding, stride, dilation, data_format)

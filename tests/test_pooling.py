@@ -48,7 +48,7 @@ def fresh_names():
     clear_session()
 
 
-@pytest.mark.parametrize("rank, mode, strides, padding, data_format", pool_configs())
+@pytest.mark.parametrize("rank, mode, strides, padding, data_format", list(pool_configs()))
 def test_pooling_matches_the_loop_oracle_and_its_output_shape(rank, mode, strides, padding, data_format):
     layer = make_pool(rank, mode, strides, padding, data_format, dtype="float64")
     inputs = inputs_for(rank, data_format)
@@ -58,7 +58,7 @@ def test_pooling_matches_the_loop_oracle_and_its_output_shape(rank, mode, stride
     assert layer.compute_output_shape(inputs.shape) == outputs.shape
 
 
-@pytest.mark.parametrize("rank, mode, strides, padding, data_format", pool_configs())
+@pytest.mark.parametrize("rank, mode, strides, padding, data_format", list(pool_configs()))
 def test_pooling_backward_matches_finite_differences_and_torch(rank, mode, strides, padding, data_format):
     inputs = inputs_for(rank, data_format)
     check_gradients(make_pool(rank, mode, strides, padding, data_format, dtype="float64"), inputs)
@@ -67,7 +67,7 @@ def test_pooling_backward_matches_finite_differences_and_torch(rank, mode, strid
     check_backend_parity(lambda: make_pool(rank, mode, strides, padding, data_format), inputs)
 
 
-@pytest.mark.parametrize("rank, mode, strides, padding, data_format", pool_configs())
+@pytest.mark.parametrize("rank, mode, strides, padding, data_format", list(pool_configs()))
 def test_pooling_matches_keras(rank, mode, strides, padding, data_format):
     keras = pytest.importorskip("keras")
     ours = make_pool(rank, mode, strides, padding, data_format)
