@@ -21,6 +21,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+# The same arithmetic as the test run (see conftest.py): one BLAS / OpenMP thread in the kernel.
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
 
 def coalesce_streams(cell):
     """Join consecutive stream outputs of the same name (stdout, stderr) into one."""
@@ -55,11 +58,18 @@ def execute(path, timeout):
         raise
 
 
+def pin_threads():
+    """Give kernels started from here one BLAS / OpenMP thread, as conftest.py does for nbval."""
+    for variable in THREAD_VARIABLES:
+        os.environ[variable] = "1"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="+", help="notebook files to execute in place")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
     args = parser.parse_args(argv)
+    pin_threads()
     for path in args.notebooks:
         print(f"executing {path}", file=sys.stderr, flush=True)
         execute(path, args.timeout)
