@@ -94,6 +94,51 @@ def test_name_exported_twice_is_an_error(tmp_path):
     assert "'f' is exported twice into teachkeras.tools (cells 3 and 4)" in out
 
 
+@pytest.mark.parametrize("cells, words", [
+    (["#| export\na, b = 1, 2", "#| export\na = 3"], "'a' is exported twice into teachkeras.tools (cells 3 and 4)"),
+    (["#| export\nx = 1", "#| export\n(y, *x) = [1, 2]"], "'x' is exported twice"),
+    (["#| export\nfrom math import sqrt as f", "#| export\ndef f():\n    pass"],
+     "'f' is imported (cell 3) and defined again (cell 4)"),
+])
+def test_every_way_of_defining_a_name_twice_is_caught(tmp_path, cells, words):
+    root = make_repo(tmp_path, {"01_tools": ["#| default_exp tools"] + cells})
+    code, out = run(root, check=True)
+    assert code == 1 and words in out
+
+
+def test_names_bound_by_tuple_assignment_are_public(tmp_path):
+    root = make_repo(tmp_path, {"01_tools": ["#| default_exp tools", "#| export\nimport math\nLOW, (HIGH, _MID) = 1, (2, 3)"]})
+    assert run(root)[0] == 0
+    assert "__all__ = ['LOW', 'HIGH']" in (root / "teachkeras" / "tools.py").read_text()
+
+
+def test_a_misspelt_directive_is_an_error_not_a_silent_skip(tmp_path):
+    root = make_repo(tmp_path, {"01_tools": ["#| default_exp tools", "#| exprot\ndef f():\n    pass"]})
+    code, out = run(root)
+    assert code == 1 and "notebooks/01_tools.ipynb, cell 3: unknown directive '#| exprot'" in out
+
+
+def test_a_hand_written_module_is_never_overwritten(tmp_path):
+    root = make_repo(tmp_path, {"01_tools": ["#| default_exp backend", "#| export\nx = 1"]})
+    handwritten = root / "teachkeras" / "backend.py"
+    handwritten.write_text("def precious():\n    pass\n")
+    for check in (False, True):
+        code, out = run(root, check=check)
+        assert code == 1 and "teachkeras/backend.py is hand-written" in out and "01_tools.ipynb" in out
+    assert handwritten.read_text() == "def precious():\n    pass\n"
+
+
+def test_no_notebooks_is_an_error_and_deletes_nothing(tmp_path):
+    root = make_repo(tmp_path, {"01_tools": CHAPTER})
+    run(root)
+    for notebook in (root / "notebooks").iterdir():
+        notebook.unlink()
+    for check in (False, True):
+        code, out = run(root, check=check)
+        assert code == 1 and "no notebooks in" in out
+    assert (root / "teachkeras" / "tools.py").exists()
+
+
 def test_module_fed_by_two_notebooks_is_an_error(tmp_path):
     root = make_repo(tmp_path, {
         "01_a": ["#| default_exp tools", "#| export\ndef f():\n    pass"],
