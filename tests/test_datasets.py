@@ -2,7 +2,9 @@
 
 Downloads come from mirrors served by ``http.server`` on 127.0.0.1 inside the test: nothing
 here touches the internet. The real-data tests read the offline copies that
-``TEACHKERAS_DATASETS`` points at (CI and tests/conftest.py set it).
+``TEACHKERAS_DATASETS`` points at (CI and tests/conftest.py set it). Without them those tests
+skip, except under CI (``CI`` set, as every CI service sets it), where they fail: a misconfigured
+CI must not pass by skipping.
 """
 
 import dataclasses
@@ -15,6 +17,7 @@ import socket
 import subprocess
 import sys
 import threading
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -30,13 +33,25 @@ FOLDERS = ("mnist", "fashion-mnist")
 # ---------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
-def shared_dir():
-    """The folder TEACHKERAS_DATASETS names (holding mnist/ and fashion-mnist/), or skip."""
+def running_in_ci():
+    """True where the CI variable is set to anything but '', '0' or 'false' (GitHub sets 'true')."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def offline_copies():
+    """The folder TEACHKERAS_DATASETS names (holding mnist/ and fashion-mnist/); skip, or fail in CI."""
     folder, note = files._env_dir()
     if folder is None or not all((folder / name).is_dir() for name in FOLDERS):
-        pytest.skip(f"the offline dataset copies are not available: {note}")
+        message = f"the offline dataset copies are not available: {note}"
+        if running_in_ci():
+            pytest.fail(f"{message} (CI is set: the real-data tests must run there, not skip)")
+        pytest.skip(message)
     return folder
+
+
+@pytest.fixture(scope="module")
+def shared_dir():
+    return offline_copies()
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +63,7 @@ def mnist_arrays(shared_dir):
 def isolated(tmp_path, monkeypatch):
     """No dataset anywhere: empty home, no TEACHKERAS_DATASETS, no checkout, no system folder."""
     monkeypatch.delenv(files.ENV_VAR, raising=False)
+    monkeypatch.delenv("KERAS_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setattr(files, "SYSTEM_DIR", tmp_path / "system")
     monkeypatch.setattr(files, "repo_root", lambda: None)
@@ -120,7 +136,7 @@ def dead_url():
     return f"http://127.0.0.1:{port}/gone/"
 
 
-def tiny_dataset(mirrors=()):
+def tiny_dataset(mirrors=(), keras_name=""):
     """A small dataset in MNIST's layout, its spec (with true checksums) and its IDX bytes."""
     rng = np.random.default_rng(0)
     arrays = [
@@ -136,8 +152,22 @@ def tiny_dataset(mirrors=()):
         folder="tiny",
         files=tuple(files.DatasetFile(name, hashlib.sha256(contents[name]).hexdigest()) for name in names),
         mirrors=tuple(mirrors),
+        keras_name=keras_name,
     )
     return spec, arrays, contents
+
+
+def write_npz(path, arrays, compressed=True):
+    """``arrays`` (x_train, y_train, x_test, y_test) saved as a Keras dataset file."""
+    save = np.savez_compressed if compressed else np.savez
+    save(path, **dict(zip(files.NPZ_KEYS, arrays)))
+
+
+def assert_loaded(loaded, arrays):
+    (a, b), (c, d) = loaded
+    for got, want in zip((a, b, c, d), arrays):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
 
 
 def serve_all(mirror, prefix, contents, corrupt=None, truncate=None):
@@ -209,16 +239,23 @@ def test_keras_npz_file_is_read_and_verified(mnist_arrays, tmp_path):
 
 
 def test_keras_npz_format_matches_keras(mnist_arrays, tmp_path, monkeypatch):
+    """One file in the format of Keras' mnist.npz (compressed, as the published one is), read by
+    Keras' load_data and by ours through path=: the two must return the same arrays."""
     pytest.importorskip("keras")
     from keras.src.datasets import mnist as keras_mnist
 
-    (x_train, y_train), (x_test, y_test) = mnist_arrays
     npz = tmp_path / "mnist.npz"
-    np.savez(npz, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    monkeypatch.setattr(keras_mnist, "get_file", lambda fname, origin, file_hash: str(npz))
-    (a, _), (_, d) = keras_mnist.load_data()
-    np.testing.assert_array_equal(a, x_train)
-    np.testing.assert_array_equal(d, y_test)
+    write_npz(npz, [*mnist_arrays[0], *mnist_arrays[1]])
+    requested = []
+
+    def local_get_file(fname, origin, file_hash):
+        requested.append(fname)
+        return str(npz)
+
+    monkeypatch.setattr(keras_mnist, "get_file", local_get_file)
+    expected = keras_mnist.load_data()
+    assert requested == ["mnist.npz"]  # Keras' default path, which ours also accepts (see below)
+    assert_loaded(mnist.load_data(path=npz), [*expected[0], *expected[1]])
 
 
 def test_relative_variable_resolves_against_the_repository_root(shared_dir, tmp_path, monkeypatch):
@@ -283,6 +320,72 @@ def test_gzipped_and_plain_files_load_alike(isolated):
 def test_missing_path_is_named(isolated):
     with pytest.raises(FileNotFoundError, match=r"path must be a folder .* received '.*nowhere', which does not exist"):
         mnist.load_data(path=isolated / "nowhere")
+
+
+def test_bare_name_is_looked_up_in_keras_cache(isolated, monkeypatch):
+    spec, arrays, _ = tiny_dataset(keras_name="tiny.npz")
+    work = isolated / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    keras_cache = isolated / "home" / ".keras" / "datasets"
+    keras_cache.mkdir(parents=True)
+    write_npz(keras_cache / "tiny.npz", arrays)
+    assert_loaded(files.load_dataset(spec, path="tiny.npz"), arrays)
+
+    # a file of that name where we are is used first (the one in Keras' cache is now corrupt)
+    write_npz(work / "tiny.npz", arrays)
+    (keras_cache / "tiny.npz").write_bytes(b"not a zip")
+    assert_loaded(files.load_dataset(spec, path="tiny.npz"), arrays)
+    (work / "tiny.npz").unlink()
+    with pytest.raises(ValueError, match=re.escape(str(keras_cache / "tiny.npz")) + r": cannot be read as \.npz.*Keras' cache"):
+        files.load_dataset(spec, path="tiny.npz")
+
+    # KERAS_HOME moves Keras' cache, as in Keras
+    monkeypatch.setenv("KERAS_HOME", str(isolated / "keras-home"))
+    (isolated / "keras-home" / "datasets").mkdir(parents=True)
+    write_npz(isolated / "keras-home" / "datasets" / "tiny.npz", arrays)
+    assert_loaded(files.load_dataset(spec, path="tiny.npz"), arrays)
+
+
+def test_keras_default_name_falls_back_to_the_search_order(isolated, monkeypatch):
+    spec, arrays, contents = tiny_dataset(keras_name="tiny.npz")
+    monkeypatch.chdir(isolated)
+    env = isolated / "env"
+    (env / "tiny").mkdir(parents=True)
+    for name, data in contents.items():
+        (env / "tiny" / name).write_bytes(data)
+    monkeypatch.setenv(files.ENV_VAR, str(env))
+    assert not (isolated / "home" / ".keras").exists()
+    assert_loaded(files.load_dataset(spec, path="tiny.npz"), arrays)  # Keras' name, Keras has no copy
+
+    # any other bare name that is nowhere stays an error, naming both places it looked
+    with pytest.raises(FileNotFoundError) as caught:
+        files.load_dataset(spec, path="other.npz")
+    message = str(caught.value)
+    assert "received 'other.npz', which does not exist" in message
+    assert str(isolated) in message and str(isolated / "home" / ".keras" / "datasets" / "other.npz") in message
+    # and a relative path with a folder in it is not Keras' cache's business
+    with pytest.raises(FileNotFoundError, match=r"received 'sub/tiny\.npz', which does not exist\. Leave path out"):
+        files.load_dataset(spec, path="sub/tiny.npz")
+
+
+def test_fashion_keras_folder_name_reads_keras_cache(isolated, monkeypatch):
+    spec, arrays, contents = tiny_dataset(keras_name="tiny-folder")
+    monkeypatch.chdir(isolated)
+    folder = isolated / "home" / ".keras" / "datasets" / "tiny-folder"  # as Keras keeps Fashion-MNIST
+    folder.mkdir(parents=True)
+    for name, data in contents.items():
+        (folder / (name + ".gz")).write_bytes(gzip.compress(data))
+    assert_loaded(files.load_dataset(spec, path="tiny-folder"), arrays)
+    assert fashion_mnist.SPEC.keras_name == "fashion-mnist" and mnist.SPEC.keras_name == "mnist.npz"
+
+
+def test_mnist_npz_default_path_works_without_keras_copy(isolated, shared_dir, monkeypatch):
+    """Keras 3's documented default written out, on a machine where Keras never downloaded MNIST."""
+    monkeypatch.setenv(files.ENV_VAR, str(shared_dir))
+    monkeypatch.chdir(isolated)
+    (x_train, _), (_, y_test) = mnist.load_data(path="mnist.npz")
+    assert x_train.shape == (60000, 28, 28) and y_test[:3].tolist() == [7, 2, 1]
 
 
 def test_import_touches_no_network():
@@ -415,6 +518,23 @@ def test_wrong_magic_number_is_named(tmp_path):
         read_idx(path)
 
 
+def test_wrong_magic_number_for_the_role_is_named(isolated):
+    spec, _, contents = tiny_dataset()
+    folder = isolated / "files"
+    folder.mkdir()
+    for name, data in contents.items():
+        (folder / name).write_bytes(data)
+    swapped = folder / "train-labels-idx1-ubyte"
+    swapped.write_bytes(contents["train-images-idx3-ubyte"])  # the images, under the labels' name
+    expected = f"{swapped}: wrong magic number 2051 (an idx3 images file), expected 2049 for a labels file"
+    with pytest.raises(IDXFormatError) as caught:
+        files.load_dataset(spec, path=folder)
+    assert str(caught.value) == expected
+    with pytest.raises(IDXFormatError, match=r"wrong magic number 2049 \(an idx1 labels file\), expected 2051 for an images file"):
+        parse_idx(contents["t10k-labels-idx1-ubyte"], "x", expected_magic=2051)
+    assert [file.magic for file in mnist.SPEC.files] == [2051, 2049, 2051, 2049]
+
+
 @pytest.mark.parametrize(
     ("data", "problem"),
     [
@@ -439,6 +559,70 @@ def test_checksum_mismatch_of_a_local_file_is_named(isolated):
     (folder / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(other))
     with pytest.raises(ChecksumError, match=re.escape(str(folder / "train-labels-idx1-ubyte.gz")) + ": the sha256"):
         files.load_dataset(spec, path=folder)
+
+
+@pytest.mark.parametrize("where", ["path", "variable", "cache", "system"])
+def test_checksum_hint_depends_on_where_the_file_came_from(isolated, monkeypatch, where):
+    spec, _, contents = tiny_dataset(mirrors=(dead_url(),))
+    folder = {
+        "path": isolated / "given" / "tiny",
+        "variable": isolated / "env" / "tiny",
+        "cache": isolated / "home" / ".teachkeras" / "datasets" / "tiny",
+        "system": isolated / "system" / "tiny",
+    }[where]
+    folder.mkdir(parents=True)
+    for name, data in contents.items():
+        (folder / name).write_bytes(data)
+    (folder / "t10k-labels-idx1-ubyte").write_bytes(idx_bytes(np.ones(4, dtype=np.uint8)))
+    monkeypatch.setenv(files.ENV_VAR, str(isolated / "env"))
+    with pytest.raises(ChecksumError) as caught:
+        files.load_dataset(spec, path=folder if where == "path" else None)
+    message = str(caught.value)
+    assert message.startswith(f"{folder / 't10k-labels-idx1-ubyte'}: the sha256")
+    hint = {
+        "path": "It was given as path=: replace it",
+        "variable": "It comes from $TEACHKERAS_DATASETS, a folder teachkeras only reads",
+        "cache": "It is in teachkeras' download cache: delete it (the next load downloads it again)",
+        "system": "It was installed by a system package: reinstall",
+    }[where]
+    assert hint in message
+    assert ("delete it" in message.lower()) == (where == "cache")  # only the cache is ours to refill
+
+
+def test_corrupt_npz_is_named(isolated, monkeypatch):
+    spec, arrays, _ = tiny_dataset()
+    good = isolated / "good.npz"
+    write_npz(good, arrays)
+    truncated = isolated / "truncated.npz"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    not_zip = isolated / "text.npz"
+    not_zip.write_text("x_train,y_train\n")
+    for path in (truncated, not_zip):
+        with pytest.raises(ValueError) as caught:
+            files.load_dataset(spec, path=path)
+        message = str(caught.value)
+        assert message.startswith(f"{path}: cannot be read as .npz (")
+        assert "expected a Keras dataset file: a zip of the uint8 arrays x_train, y_train, x_test, y_test" in message
+        assert "It was given as path=" in message
+    with pytest.raises(ValueError) as caught:
+        files.load_dataset(spec, path=truncated)
+    assert isinstance(caught.value.__cause__, zipfile.BadZipFile)  # numpy's own error stays attached
+
+    np.savez(isolated / "partial.npz", x_train=arrays[0])
+    with pytest.raises(ValueError, match=r"partial\.npz: expected a Keras dataset file.*missing \['y_train', 'x_test', 'y_test'\]"):
+        files.load_dataset(spec, path=isolated / "partial.npz")
+
+
+def test_ci_fails_instead_of_skipping_without_offline_copies(isolated, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="offline dataset copies are not available"):
+        offline_copies()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        offline_copies()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        offline_copies()
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "float32", "float64"])

@@ -40,6 +40,7 @@ SPEC = DatasetSpec(
         DatasetFile("t10k-labels-idx1-ubyte", "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
     ),
     mirrors=MIRRORS,
+    keras_name="fashion-mnist",  # Keras keeps the four .gz files in ~/.keras/datasets/fashion-mnist/
 )
 
 
@@ -54,7 +55,9 @@ def load_data(path=None):
         path: None (default, and Keras' only behaviour) searches ``$TEACHKERAS_DATASETS/fashion-mnist``,
             the repository's ``datasets/fashion-mnist``, ``~/.teachkeras/datasets/fashion-mnist`` and
             ``/usr/share/datasets/fashion-mnist``, then downloads what is missing (verified, cached).
-            A folder: read the IDX files there and nowhere else.
+            A folder: read the IDX files there and nowhere else. A bare name that does not
+            exist here is looked up in Keras' cache: ``path="fashion-mnist"`` reads the folder
+            Keras downloaded the files into, or, when Keras has none, uses the default search.
 
     Raises:
         IDXFormatError, ChecksumError, DatasetUnavailableError: as ``mnist.load_data``.

@@ -20,6 +20,12 @@ interrupted download leaves nothing behind. Local files are verified the same wa
 
 Nothing here touches the network until ``load_dataset`` needs a file that no folder holds.
 
+``load_dataset(spec, path=...)`` reads one folder of IDX files or one Keras ``.npz`` file instead.
+A relative name that does not exist is looked up in Keras' cache, ``~/.keras/datasets/<name>``
+(``$KERAS_HOME/datasets`` when that variable is set, as Keras does), so ``path="mnist.npz"``, Keras'
+own default, reads the file Keras downloaded. When even that is missing and the name is the one
+Keras itself uses (``spec.keras_name``), the normal search order above is used.
+
 Hand-written tooling, not built by a chapter: downloading and caching is not what the course
 teaches. Chapter 07 (notebooks/07_mnist.ipynb) takes the IDX format apart with its own small
 parser and then calls ``teachkeras.datasets.mnist.load_data``, which uses this module.
@@ -35,6 +41,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +57,7 @@ __all__ = [
     "DatasetUnavailableError",
     "cache_dirs",
     "download",
+    "keras_cache_dir",
     "load_dataset",
     "locate",
     "repo_root",
@@ -72,10 +80,20 @@ class DatasetUnavailableError(FileNotFoundError):
 
 @dataclass(frozen=True)
 class DatasetFile:
-    """One IDX file of a dataset: its name without '.gz', and the sha256 of its IDX bytes."""
+    """One IDX file of a dataset: its name without '.gz', and the sha256 of its IDX bytes.
+
+    The name says the file's role: ``...-idx1-ubyte`` holds uint8 labels (magic number 2049),
+    ``...-idx3-ubyte`` uint8 images (2051).
+    """
 
     name: str
     sha256: str
+
+    @property
+    def magic(self) -> int:
+        """The IDX magic number the name promises: type 0x08 (ubyte), then the number of dimensions."""
+        ndim = int(self.name.split("-idx")[1][0])
+        return 0x0800 + ndim
 
 
 @dataclass(frozen=True)
@@ -86,6 +104,7 @@ class DatasetSpec:
     folder: str  # 'mnist': the sub-folder in every search folder and in the cache
     files: tuple  # four DatasetFile
     mirrors: tuple  # base URLs, tried in order; a file's URL is mirror + name + '.gz'
+    keras_name: str = ""  # the name Keras gives the dataset in its cache: 'mnist.npz', 'fashion-mnist'
 
 
 # ---------------------------------------------------------------- where to look
@@ -139,6 +158,12 @@ def search_dirs(folder: str) -> list[tuple[Path | None, str]]:
     return found
 
 
+def keras_cache_dir() -> Path:
+    """Keras' download cache: ``$KERAS_HOME/datasets``, else ``~/.keras/datasets``."""
+    home = os.environ.get("KERAS_HOME")
+    return (Path(home).expanduser() if home else Path.home() / ".keras") / "datasets"
+
+
 def cache_dirs(folder: str) -> list[Path]:
     """Where downloads go, best first: the checkout's datasets/, then ~/.teachkeras/datasets."""
     found = []
@@ -186,7 +211,7 @@ def locate(spec: DatasetSpec, name: str) -> Path | None:
 
 def _verify(data: bytes, file: DatasetFile, source: str) -> np.ndarray:
     """Parse IDX ``data`` and check its sha256; errors name ``source``."""
-    array = parse_idx(data, source)
+    array = parse_idx(data, source, expected_magic=file.magic)
     digest = hashlib.sha256(data).hexdigest()
     if digest != file.sha256:
         raise ChecksumError(
@@ -196,11 +221,42 @@ def _verify(data: bytes, file: DatasetFile, source: str) -> np.ndarray:
     return array
 
 
-def _load_local(path: Path, file: DatasetFile) -> np.ndarray:
+def _load_local(path: Path, file: DatasetFile, hint: str) -> np.ndarray:
+    """The verified array in the local file ``path``; a checksum error ends with ``hint``."""
     try:
         return _verify(read_idx_bytes(path), file, str(path))
     except ChecksumError as error:
-        raise ChecksumError(f"{error}. Delete it (it will be downloaded again) or replace it.") from None
+        raise ChecksumError(f"{error}. {hint}") from None
+
+
+def _search_hint(found: Path, spec: DatasetSpec) -> str:
+    """What to do about a bad file that the search order found, by the folder it came from.
+
+    Only the cache folders are written by teachkeras, so only there does deleting the file
+    bring a fresh download; the other folders are the user's or a system package's.
+    """
+    folder = found.parent
+    if folder in cache_dirs(spec.folder):
+        return "It is in teachkeras' download cache: delete it (the next load downloads it again) or replace it."
+    env_dir, _ = _env_dir()
+    if env_dir is not None and folder == env_dir / spec.folder:
+        return (
+            f"It comes from ${ENV_VAR}, a folder teachkeras only reads: replace it there with the published "
+            f"file, or point ${ENV_VAR} at a good copy."
+        )
+    if folder == SYSTEM_DIR / spec.folder:
+        return "It was installed by a system package: reinstall that package, or replace the file."
+    return "Replace it with the published file."
+
+
+def _path_hint(keras_cache: bool) -> str:
+    """What to do about a bad file given through ``path=``."""
+    if keras_cache:
+        return (
+            f"It is in Keras' cache ({keras_cache_dir()}): delete it (keras.datasets downloads it again), "
+            "or leave path out to use teachkeras' search order and mirrors."
+        )
+    return "It was given as path=: replace it with the published file, or leave path out to use the search order and mirrors."
 
 
 # ---------------------------------------------------------------- download
@@ -315,7 +371,7 @@ def _unavailable(spec: DatasetSpec, file: DatasetFile, folders, failures, cache_
     return DatasetUnavailableError("\n".join(lines))
 
 
-def _from_folder(spec: DatasetSpec, folder: Path) -> list[np.ndarray]:
+def _from_folder(spec: DatasetSpec, folder: Path, hint: str) -> list[np.ndarray]:
     arrays = []
     for file in spec.files:
         path = _locate(file, [(folder, "")])
@@ -324,25 +380,60 @@ def _from_folder(spec: DatasetSpec, folder: Path) -> list[np.ndarray]:
                 f"{spec.title}: {folder} holds neither {file.name}.gz nor {file.name}; "
                 f"expected the four files {', '.join(f.name for f in spec.files)} (gzipped or not)"
             )
-        arrays.append(_load_local(path, file))
+        arrays.append(_load_local(path, file, hint))
     return arrays
 
 
-def _from_npz(spec: DatasetSpec, path: Path) -> list[np.ndarray]:
+NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def _from_npz(spec: DatasetSpec, path: Path, hint: str) -> list[np.ndarray]:
     """Keras' own cache file (``mnist.npz``), read without pickle and verified like IDX files."""
-    keys = ("x_train", "y_train", "x_test", "y_test")
-    with np.load(path, allow_pickle=False) as archive:
-        missing = [key for key in keys if key not in archive.files]
-        if missing:
-            raise ValueError(f"{path}: expected the arrays {keys} of a Keras dataset file, missing {missing}")
-        arrays = [archive[key] for key in keys]
-    for array, key, file in zip(arrays, keys, spec.files):
+    expected = f"a Keras dataset file: a zip of the uint8 arrays {', '.join(NPZ_KEYS)} (.npy each)"
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            names = archive.files
+            arrays = [archive[key] for key in NPZ_KEYS if key in names]
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError, ValueError) as error:
+        # BadZipFile: a truncated or damaged zip (or a bad CRC in one array); ValueError: not a
+        # zip at all (np.load would need pickle for it) or an array with a broken .npy header
+        raise ValueError(f"{path}: cannot be read as .npz ({type(error).__name__}: {error}); expected {expected}. {hint}") from error
+    missing = [key for key in NPZ_KEYS if key not in names]
+    if missing:
+        raise ValueError(f"{path}: expected {expected}; missing {missing}")
+    for array, key, file in zip(arrays, NPZ_KEYS, spec.files):
         if array.dtype != np.uint8:
             raise ValueError(f"{path}: {key} should be uint8, received {array.dtype}")
         digest = hashlib.sha256(idx_bytes(array)).hexdigest()
         if digest != file.sha256:
-            raise ChecksumError(f"{path}: {key} is not {spec.title}'s {file.name} (its IDX sha256 is {digest}, expected {file.sha256})")
+            raise ChecksumError(
+                f"{path}: {key} is not {spec.title}'s {file.name} (its IDX sha256 is {digest}, expected {file.sha256}). {hint}"
+            )
     return arrays
+
+
+def _resolve_path(spec: DatasetSpec, path) -> tuple[Path | None, bool]:
+    """Where ``load_data(path=...)`` reads from: (the path, whether it is in Keras' cache).
+
+    (None, False) means: use the search order, as with ``path=None``.
+    """
+    given = Path(path).expanduser()
+    if given.exists():
+        return given, False
+    if not given.is_absolute() and len(given.parts) == 1:  # a bare name: Keras' cache folder
+        in_keras_cache = keras_cache_dir() / given
+        if in_keras_cache.exists():
+            return in_keras_cache, True
+        if spec.keras_name and given.name == spec.keras_name:
+            return None, False  # Keras' default name, and Keras has no copy: search as usual
+        where = f"does not exist, here ({Path.cwd()}) or in Keras' cache ({in_keras_cache})"
+    else:
+        where = "does not exist"
+    raise FileNotFoundError(
+        f"load_data: path must be a folder holding the IDX files or a Keras .npz file, received "
+        f"{str(given)!r}, which {where}. Leave path out to use the search order (TEACHKERAS_DATASETS, "
+        "datasets/, ~/.teachkeras/datasets, /usr/share/datasets) and the download mirrors."
+    )
 
 
 def load_dataset(spec: DatasetSpec, path=None, out=None):
@@ -350,20 +441,23 @@ def load_dataset(spec: DatasetSpec, path=None, out=None):
 
     ``path`` None uses the search order and the mirrors (see the module docstring); a folder
     loads the four IDX files from that folder only; a ``.npz`` file is read as Keras' cache
-    file (``mnist.npz``). Progress of a download is written to ``out`` (default stdout).
+    file (``mnist.npz``). A bare name that does not exist is looked up in Keras' cache; Keras'
+    own name for the dataset (``spec.keras_name``) falls back to the search order when Keras has
+    no copy. Progress of a download is written to ``out`` (default stdout).
     """
     if path is not None:
-        path = Path(path).expanduser()
+        path, keras_cache = _resolve_path(spec, path)
+    if path is not None:
+        hint = _path_hint(keras_cache)
         if path.is_dir():
-            arrays = _from_folder(spec, path)
+            arrays = _from_folder(spec, path, hint)
         elif path.is_file() and path.suffix == ".npz":
-            arrays = _from_npz(spec, path)
+            arrays = _from_npz(spec, path, hint)
         else:
             raise FileNotFoundError(
                 f"load_data: path must be a folder holding the IDX files or a Keras .npz file, received "
-                f"{str(path)!r}, which {'is not a .npz file' if path.exists() else 'does not exist'}. "
-                "Leave path out to use the search order (TEACHKERAS_DATASETS, datasets/, "
-                "~/.teachkeras/datasets, /usr/share/datasets) and the download mirrors."
+                f"{str(path)!r}, which is not a .npz file. Leave path out to use the search order "
+                "(TEACHKERAS_DATASETS, datasets/, ~/.teachkeras/datasets, /usr/share/datasets) and the download mirrors."
             )
     else:
         folders = search_dirs(spec.folder)
@@ -372,7 +466,7 @@ def load_dataset(spec: DatasetSpec, path=None, out=None):
         for file in spec.files:
             found = _locate(file, folders)
             if found is not None:
-                arrays.append(_load_local(found, file))
+                arrays.append(_load_local(found, file, _search_hint(found, spec)))
                 continue
             if cache_dir is None:
                 cache_dir = _writable_dir(cache_dirs(spec.folder))

@@ -33,7 +33,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["IDXFormatError", "idx_bytes", "parse_idx", "read_idx", "read_idx_bytes"]
+__all__ = ["IDXFormatError", "describe_magic", "idx_bytes", "parse_idx", "read_idx", "read_idx_bytes"]
 
 # type code -> big-endian numpy dtype
 IDX_TYPES = {
@@ -69,15 +69,35 @@ def read_idx_bytes(path) -> bytes:
         raise IDXFormatError(f"{path}: not a valid gzip file ({error}). Delete it and download it again.") from None
 
 
-def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
+MNIST_ROLES = {0x0801: "a labels file", 0x0803: "an images file"}  # idx1 ubyte, idx3 ubyte
+
+
+def describe_magic(magic: int) -> str:
+    """What an IDX magic number announces: 'an idx3 images file', 'an idx2 int32 file'."""
+    type_code, ndim = (magic >> 8) & 0xFF, magic & 0xFF
+    if magic >> 16 != 0 or type_code not in IDX_TYPES or ndim == 0:
+        return "not an IDX header"
+    if magic in MNIST_ROLES:
+        return f"an idx{ndim} {MNIST_ROLES[magic].split()[-2]} file"
+    return f"an idx{ndim} {IDX_TYPES[type_code].name} file"
+
+
+def parse_idx(data: bytes, source: str = "<bytes>", expected_magic: int | None = None) -> np.ndarray:
     """The array stored in IDX ``data``; ``source`` names the file in error messages.
 
+    ``expected_magic`` (2049 for a labels file, 2051 for an images file) is checked before
+    anything else, so a file in the wrong role is named as such rather than as truncated.
     The result is a writable array in native byte order (uint8 for MNIST).
     """
     if len(data) < 4:
         raise IDXFormatError(f"{source}: {len(data)} bytes is too short for an IDX file (the header alone is 4 + 4*ndim bytes)")
     zero, type_code, ndim = int.from_bytes(data[0:2], "big"), data[2], data[3]
     magic = int.from_bytes(data[0:4], "big")
+    if expected_magic is not None and magic != expected_magic:
+        wanted = MNIST_ROLES.get(expected_magic) or describe_magic(expected_magic)
+        raise IDXFormatError(
+            f"{source}: wrong magic number {magic} ({describe_magic(magic)}), expected {expected_magic} for {wanted}"
+        )
     if zero != 0 or type_code not in IDX_TYPES or ndim == 0:
         raise IDXFormatError(
             f"{source}: wrong magic number {magic} (0x{magic:08x}); an IDX file starts with two zero bytes, "
@@ -104,9 +124,9 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
     return array.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
 
 
-def read_idx(path) -> np.ndarray:
-    """The array in the IDX file at ``path`` (gzipped or not)."""
-    return parse_idx(read_idx_bytes(path), os.fspath(path))
+def read_idx(path, expected_magic: int | None = None) -> np.ndarray:
+    """The array in the IDX file at ``path`` (gzipped or not); ``expected_magic`` as in ``parse_idx``."""
+    return parse_idx(read_idx_bytes(path), os.fspath(path), expected_magic)
 
 
 def idx_bytes(array) -> bytes:

@@ -34,6 +34,7 @@ SPEC = DatasetSpec(
         DatasetFile("t10k-labels-idx1-ubyte", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
     ),
     mirrors=MIRRORS,
+    keras_name="mnist.npz",
 )
 
 
@@ -48,13 +49,18 @@ def load_data(path=None):
         path: None (default) searches ``$TEACHKERAS_DATASETS/mnist``, the repository's
             ``datasets/mnist``, ``~/.teachkeras/datasets/mnist`` and ``/usr/share/datasets/mnist``,
             then downloads what is missing (verified, cached). A folder: read the IDX files
-            there and nowhere else. A ``.npz`` file: Keras' own cache file
-            (``~/.keras/datasets/mnist.npz``), read without pickle and verified.
-            (Keras' default is ``path="mnist.npz"``, a name inside its cache folder.)
+            there and nowhere else. A ``.npz`` file: Keras' own cache file, read without
+            pickle and verified. A bare name that does not exist here is looked up in Keras'
+            cache (``~/.keras/datasets/<name>``), so Keras' default ``path="mnist.npz"`` reads the
+            file Keras downloaded; when Keras has none, ``"mnist.npz"`` means the default search.
 
     Raises:
-        IDXFormatError: a file is truncated or is not IDX (the message names it).
-        ChecksumError: a file's decompressed sha256 is not MNIST's.
+        IDXFormatError: a file is truncated, is not IDX, or has the wrong magic number for its
+            role (labels 2049, images 2051); the message names it.
+        ChecksumError: a file's decompressed sha256 is not MNIST's; the message says what to do,
+            which depends on where the file came from.
+        ValueError: a ``.npz`` given as path is not a readable Keras dataset file.
+        FileNotFoundError: path names nothing, here or in Keras' cache.
         DatasetUnavailableError: a file is nowhere and no mirror could serve it; the message
             lists where it looked, what each mirror answered, and where to put the files.
     """
