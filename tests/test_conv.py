@@ -17,6 +17,7 @@ from teachkeras.layers.conv_loops import conv_loop, conv_transpose_loop
 from teachkeras.layers.conv_shapes import padding_amounts, transpose_output_length
 from teachkeras.layers.im2col import gather_taps, scatter_taps, tap_windows
 from teachkeras.testing import check_backend_parity, check_gradients, check_torch_autograd
+from test_reshaping import assert_config_matches_keras
 
 CONV = {1: layers.Conv1D, 2: layers.Conv2D, 3: layers.Conv3D}
 TRANSPOSE = {1: layers.Conv1DTranspose, 2: layers.Conv2DTranspose, 3: layers.Conv3DTranspose}
@@ -118,11 +119,12 @@ def test_conv_matches_keras_with_the_same_weights(rank, padding, stride, dilatio
     ours = make_conv(rank, padding, stride, dilation, data_format, activation="tanh")
     theirs = getattr(keras.layers, f"Conv{rank}D")(3, KERNEL[rank], strides=stride, padding=padding,
                                                    dilation_rate=dilation, data_format=data_format,
-                                                   activation="tanh")
+                                                   activation="tanh", bias_initializer="random_normal")
     inputs = inputs_for(rank, data_format, SPATIAL[rank], dtype="float32")
     outputs = ours(inputs)
     theirs.build(inputs.shape)
     theirs.set_weights(ours.get_weights())
+    assert_config_matches_keras(ours, theirs)
     np.testing.assert_allclose(outputs, to_numpy(theirs(inputs)), rtol=1e-5, atol=1e-5)
     unknown_batch = (None, *inputs.shape[1:])
     assert ours.compute_output_shape(unknown_batch) == tuple(theirs.compute_output_shape(unknown_batch))
@@ -167,11 +169,13 @@ def test_transpose_matches_keras_with_the_same_weights(rank, padding, stride, di
     keras = pytest.importorskip("keras")
     ours = make_transpose(rank, padding, stride, dilation, data_format)
     theirs = getattr(keras.layers, f"Conv{rank}DTranspose")(3, KERNEL[rank], strides=stride, padding=padding,
-                                                            dilation_rate=dilation, data_format=data_format)
+                                                            dilation_rate=dilation, data_format=data_format,
+                                                            bias_initializer="random_normal")
     inputs = inputs_for(rank, data_format, SMALL_SPATIAL[rank], dtype="float32")
     outputs = ours(inputs)
     theirs.build(inputs.shape)
     theirs.set_weights(ours.get_weights())
+    assert_config_matches_keras(ours, theirs)
     np.testing.assert_allclose(outputs, to_numpy(theirs(inputs)), rtol=1e-5, atol=1e-5)
     unknown_batch = (None, *inputs.shape[1:])
     assert ours.compute_output_shape(unknown_batch) == tuple(theirs.compute_output_shape(unknown_batch))
@@ -417,11 +421,12 @@ def test_grouped_convolution(rank, groups, data_format):
         np.testing.assert_allclose(outputs, np.moveaxis(expected.numpy(), 1, -1), rtol=1e-12, atol=1e-12)
     keras = pytest.importorskip("keras")
     theirs = getattr(keras.layers, f"Conv{rank}D")(6, KERNEL[rank], padding="same", groups=groups,
-                                                   data_format=data_format)
+                                                   data_format=data_format, bias_initializer="random_normal")
     ours = make()
     ours_outputs = ours(inputs.astype("float32"))
     theirs.build(inputs.shape)
     theirs.set_weights(ours.get_weights())
+    assert_config_matches_keras(ours, theirs)
     np.testing.assert_allclose(ours_outputs, to_numpy(theirs(inputs.astype("float32"))), rtol=1e-5, atol=1e-5)
     assert ours.get_config()["groups"] == groups == theirs.get_config()["groups"]
 

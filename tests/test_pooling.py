@@ -14,9 +14,13 @@ from teachkeras.backend import clear_session, to_numpy
 from teachkeras.layers.conv_loops import pool_loop
 from teachkeras.layers.conv_shapes import padding_amounts
 from teachkeras.testing import check_backend_parity, check_gradients, check_torch_autograd
+from test_reshaping import assert_config_matches_keras
 
 SPATIAL = {1: (9,), 2: (7, 6), 3: (5, 6, 4)}
 POOL = {1: (3,), 2: (3, 2), 3: (2, 3, 2)}
+# Pool sizes per rank for the table: the second 1-D size needs 'same' padding of one cell before
+# and two after (unequal), the case in which Keras' torch backend counts padded cells.
+POOLS = {1: [(3,), (4,)], 2: [(3, 2)], 3: [(2, 3, 2)]}
 MODES = {"max": "MaxPooling", "average": "AveragePooling"}
 
 
@@ -24,12 +28,14 @@ def pool_configs():
     for rank, mode, strides, padding, data_format in itertools.product(
         (1, 2, 3), ("max", "average"), (None, 1, 2), ("valid", "same"), ("channels_last", "channels_first")
     ):
-        yield pytest.param(rank, mode, strides, padding, data_format,
-                           id=f"{rank}d-{mode}-s{strides}-{padding}-{data_format}")
+        for pool_size in POOLS[rank]:
+            size = "x".join(str(one) for one in pool_size)
+            yield pytest.param(rank, pool_size, mode, strides, padding, data_format,
+                               id=f"{rank}d-p{size}-{mode}-s{strides}-{padding}-{data_format}")
 
 
-def make_pool(rank, mode, strides, padding, data_format, **kwargs):
-    return getattr(layers, f"{MODES[mode]}{rank}D")(POOL[rank], strides=strides, padding=padding,
+def make_pool(rank, mode, strides, padding, data_format, pool_size=None, **kwargs):
+    return getattr(layers, f"{MODES[mode]}{rank}D")(pool_size or POOL[rank], strides=strides, padding=padding,
                                                     data_format=data_format, **kwargs)
 
 
@@ -48,38 +54,52 @@ def fresh_names():
     clear_session()
 
 
-@pytest.mark.parametrize("rank, mode, strides, padding, data_format", list(pool_configs()))
-def test_pooling_matches_the_loop_oracle_and_its_output_shape(rank, mode, strides, padding, data_format):
-    layer = make_pool(rank, mode, strides, padding, data_format, dtype="float64")
+@pytest.mark.parametrize("rank, pool_size, mode, strides, padding, data_format", list(pool_configs()))
+def test_pooling_matches_the_loop_oracle_and_its_output_shape(rank, pool_size, mode, strides, padding, data_format):
+    layer = make_pool(rank, mode, strides, padding, data_format, pool_size, dtype="float64")
     inputs = inputs_for(rank, data_format)
     outputs = layer(inputs)
-    expected = pool_loop(channels_last(inputs, data_format), POOL[rank], strides, padding, mode)
+    expected = pool_loop(channels_last(inputs, data_format), pool_size, strides, padding, mode)
     np.testing.assert_allclose(channels_last(outputs, data_format), expected, rtol=1e-12, atol=1e-12)
     assert layer.compute_output_shape(inputs.shape) == outputs.shape
 
 
-@pytest.mark.parametrize("rank, mode, strides, padding, data_format", list(pool_configs()))
-def test_pooling_backward_matches_finite_differences_and_torch(rank, mode, strides, padding, data_format):
+@pytest.mark.parametrize("rank, pool_size, mode, strides, padding, data_format", list(pool_configs()))
+def test_pooling_backward_matches_finite_differences_and_torch(rank, pool_size, mode, strides, padding, data_format):
     inputs = inputs_for(rank, data_format)
-    check_gradients(make_pool(rank, mode, strides, padding, data_format, dtype="float64"), inputs)
+    check_gradients(make_pool(rank, mode, strides, padding, data_format, pool_size, dtype="float64"), inputs)
     pytest.importorskip("torch")
-    check_torch_autograd(make_pool(rank, mode, strides, padding, data_format, dtype="float64"), inputs)
-    check_backend_parity(lambda: make_pool(rank, mode, strides, padding, data_format), inputs)
+    check_torch_autograd(make_pool(rank, mode, strides, padding, data_format, pool_size, dtype="float64"), inputs)
+    check_backend_parity(lambda: make_pool(rank, mode, strides, padding, data_format, pool_size), inputs)
 
 
-@pytest.mark.parametrize("rank, mode, strides, padding, data_format", list(pool_configs()))
-def test_pooling_matches_keras(rank, mode, strides, padding, data_format):
+@pytest.mark.parametrize("rank, pool_size, mode, strides, padding, data_format", list(pool_configs()))
+def test_pooling_matches_keras(rank, pool_size, mode, strides, padding, data_format):
     keras = pytest.importorskip("keras")
-    ours = make_pool(rank, mode, strides, padding, data_format)
-    theirs = getattr(keras.layers, f"{MODES[mode]}{rank}D")(POOL[rank], strides=strides, padding=padding,
+    ours = make_pool(rank, mode, strides, padding, data_format, pool_size)
+    theirs = getattr(keras.layers, f"{MODES[mode]}{rank}D")(pool_size, strides=strides, padding=padding,
                                                             data_format=data_format)
+    assert_config_matches_keras(ours, theirs)
     inputs = inputs_for(rank, data_format, dtype="float32")
     paddings = [padding_amounts(length, size, padding, strides or size)
-                for length, size in zip(SPATIAL[rank], POOL[rank])]
-    if mode == "average" and rank > 1 and any(before != after for before, after in paddings):
-        # Keras' torch backend pads unequal sides by hand with zeros and then counts those
-        # zeros in the average; Keras documents (and its TensorFlow backend computes) averages
-        # over the real cells only, which is what the loop oracle checks above.
+                for length, size in zip(SPATIAL[rank], pool_size)]
+    if mode == "average" and any(before != after for before, after in paddings):
+        # Keras' torch backend (1-D, 2-D and 3-D alike) pads unequal sides by hand, repeating
+        # the edge cells, and counts those copies in the average; Keras documents (and its
+        # TensorFlow backend computes) averages over the real cells only, which is what the loop
+        # oracle checks above. Checked here: Keras is exactly that edge-repeating average, and
+        # it agrees with ours wherever a window touches no padding.
+        ours_outputs = channels_last(ours(inputs), data_format)
+        theirs_outputs = channels_last(to_numpy(theirs(inputs)), data_format)
+        repeated = np.pad(channels_last(inputs, data_format), [(0, 0), *paddings, (0, 0)], mode="edge")
+        np.testing.assert_allclose(theirs_outputs, pool_loop(repeated, pool_size, strides, "valid", "average"),
+                                   rtol=1e-5, atol=1e-6)
+        inside = np.ones(ours_outputs.shape[1:-1], dtype=bool)   # windows that touch no padding
+        for axis, (length, size, (before, _)) in enumerate(zip(SPATIAL[rank], pool_size, paddings)):
+            starts = np.arange(ours_outputs.shape[1 + axis]) * (strides or size) - before
+            fits = (starts >= 0) & (starts + size <= length)
+            inside &= fits.reshape([-1 if one == axis else 1 for one in range(rank)])
+        np.testing.assert_allclose(ours_outputs[:, inside], theirs_outputs[:, inside], rtol=1e-6, atol=1e-6)
         pytest.skip("Keras' torch backend counts hand-padded cells in 'same' averages")
     np.testing.assert_allclose(ours(inputs), to_numpy(theirs(inputs)), rtol=1e-6, atol=1e-6)
     unknown_batch = (None, *inputs.shape[1:])
@@ -136,6 +156,7 @@ def test_global_pooling(rank, mode, data_format, keepdims):
     check_gradients(make(data_format=data_format, keepdims=keepdims, dtype="float64"), inputs)
     keras = pytest.importorskip("keras")
     theirs = getattr(keras.layers, f"Global{mode}Pooling{rank}D")(data_format=data_format, keepdims=keepdims)
+    assert_config_matches_keras(layer, theirs)
     np.testing.assert_allclose(layer(inputs.astype("float32")), to_numpy(theirs(inputs.astype("float32"))),
                                rtol=1e-5, atol=1e-6)
     check_torch_autograd(make(data_format=data_format, keepdims=keepdims, dtype="float64"), inputs)

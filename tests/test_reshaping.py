@@ -18,6 +18,40 @@ def random(shape, dtype="float64"):
     return np.random.default_rng(0).normal(size=shape).astype(dtype)
 
 
+# Keys whose values differ on purpose: layer names are counted per library, and Keras writes its
+# dtype as a DTypePolicy dict where we write the dtype's name (Keras reads both).
+NOT_COMPARED = ("name", "dtype")
+
+
+def same_config_value(ours, theirs):
+    """Equal values, reading lists as tuples; a serialized object (initializer, activation) is the
+    same when the class names agree and every argument we write has Keras' value."""
+    if isinstance(ours, dict) and "class_name" in ours:
+        return (isinstance(theirs, dict) and ours["class_name"] == theirs.get("class_name")
+                and all(same_config_value(value, theirs.get("config", {}).get(key, object()))
+                        for key, value in ours.get("config", {}).items()))
+    if isinstance(ours, (list, tuple)):
+        return (isinstance(theirs, (list, tuple)) and len(ours) == len(theirs)
+                and all(same_config_value(one, other) for one, other in zip(ours, theirs)))
+    return ours == theirs
+
+
+def assert_config_matches_keras(ours, theirs):
+    """Our config uses only keys Keras writes, with Keras' values, and Keras builds the same layer
+    from it. (Shared with tests/test_pooling.py and tests/test_conv.py.)"""
+    ours_config, theirs_config = ours.get_config(), theirs.get_config()
+    assert set(ours_config) <= set(theirs_config), f"keys Keras does not know: {set(ours_config) - set(theirs_config)}"
+    for key, value in ours_config.items():
+        if key not in NOT_COMPARED:
+            assert same_config_value(value, theirs_config[key]), f"{key}: ours {value!r}, Keras {theirs_config[key]!r}"
+    rebuilt_layer = type(theirs).from_config(ours_config)
+    rebuilt = rebuilt_layer.get_config()
+    for key, value in theirs_config.items():
+        if key not in NOT_COMPARED:
+            assert same_config_value(rebuilt[key], value), f"{key} after Keras.from_config(ours): {rebuilt[key]!r}"
+    assert rebuilt_layer.dtype == ours_config["dtype"]
+
+
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 @pytest.mark.parametrize("shape", [(2, 3), (2, 3, 4), (2, 3, 4, 5)])
 def test_flatten_matches_keras_feature_order(data_format, shape):
@@ -100,8 +134,29 @@ def test_padding_and_cropping_match_keras(name, arguments, shape):
     np.testing.assert_array_equal(outputs.astype("float32"), to_numpy(theirs(inputs.astype("float32"))))
     config = ours.get_config()
     assert type(ours).from_config(config).get_config() == config
-    assert {key for key in config if key not in ("name", "trainable", "dtype")} == \
-        {key for key in theirs.get_config() if key not in ("name", "trainable", "dtype")}
+    assert set(config) == set(theirs.get_config())
+    assert_config_matches_keras(ours, theirs)
+
+
+@pytest.mark.parametrize("name, arguments, written", [
+    ("ZeroPadding1D", dict(padding=(0, 3)), (0, 3)),
+    ("ZeroPadding1D", dict(padding=2), (2, 2)),
+    ("Cropping1D", dict(cropping=(2, 1)), (2, 1)),
+    ("ZeroPadding2D", dict(padding=(1, 2)), ((1, 1), (2, 2))),
+    ("Cropping3D", dict(cropping=1), ((1, 1), (1, 1), (1, 1))),
+])
+def test_padding_and_cropping_configs_are_written_as_keras_writes_them(name, arguments, written):
+    config = getattr(layers, name)(**arguments).get_config()
+    key = "padding" if "padding" in config else "cropping"
+    assert config[key] == written   # 1-D: one (before, after) pair, not a tuple of one pair
+    assert getattr(layers, name).from_config(config).get_config() == config
+
+
+def test_flatten_and_reshape_configs_match_keras():
+    keras = pytest.importorskip("keras")
+    for ours, theirs in [(layers.Flatten(data_format="channels_first"), keras.layers.Flatten(data_format="channels_first")),
+                         (layers.Reshape((4, -1)), keras.layers.Reshape((4, -1)))]:
+        assert_config_matches_keras(ours, theirs)
 
 
 def test_cropping_everything_is_refused_with_the_layout():

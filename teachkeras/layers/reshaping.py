@@ -163,6 +163,11 @@ class BaseSpatialEdges(Layer):
     def first_spatial_axis(self):
         return 1 if self.data_format == "channels_last" else 2
 
+    def pairs_config(self, pairs):
+        """The pairs as Keras writes them in a config: one (before, after) pair for a 1-D layer
+        (Keras' ZeroPadding1D and Cropping1D refuse a tuple of pairs), one pair per axis otherwise."""
+        return pairs[0] if self.rank == 1 else pairs
+
 
 class BaseZeroPadding(BaseSpatialEdges):
     """Zeros around the spatial axes: ``padding[i] = (before, after)`` cells on axis i."""
@@ -190,7 +195,7 @@ class BaseZeroPadding(BaseSpatialEdges):
         return to_channels_first(grad, self.data_format)
 
     def get_config(self):
-        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
+        return {**super().get_config(), "padding": self.pairs_config(self.padding), "data_format": self.data_format}
 
 
 class ZeroPadding1D(BaseZeroPadding):
@@ -254,7 +259,7 @@ class BaseCropping(BaseSpatialEdges):
         return to_channels_first(grad, self.data_format)
 
     def get_config(self):
-        return {**super().get_config(), "cropping": self.cropping, "data_format": self.data_format}
+        return {**super().get_config(), "cropping": self.pairs_config(self.cropping), "data_format": self.data_format}
 
 
 class Cropping1D(BaseCropping):
