@@ -18,6 +18,7 @@ __all__ = ['linear', 'relu', 'sigmoid', 'hard_sigmoid', 'tanh', 'softmax', 'soft
 
 
 import difflib
+import weakref
 
 from teachkeras import ops
 from teachkeras.backend import namespace
@@ -107,10 +108,53 @@ _BACKWARD = {
 ALL = {function.__name__: function for function in _BACKWARD}
 
 
+# Custom activations already found elementwise (checked once each, on first use).
+_ELEMENTWISE = weakref.WeakKeyDictionary()
+
+
+def _check_elementwise(activation, inputs):
+    """Raise a ValueError unless changing one input entry moves that output entry alone.
+
+    Central differences entry by entry give the right gradient only for an elementwise function:
+    ``lambda x: softmax(2 * x)`` mixes the entries of a row, and would train on a wrong gradient.
+    The first and the last entries are each moved by 1; every other output must stay as it was.
+    """
+    try:
+        if activation in _ELEMENTWISE:
+            return
+    except TypeError:  # not hashable or not weak-referenceable: check on every call
+        pass
+    xp = namespace(inputs)
+    wide = xp.astype(inputs, xp.float64)
+    before = activation(wide)
+    size = 1
+    for length in wide.shape:
+        size *= length
+    positions = xp.reshape(xp.arange(size, device=getattr(wide, "device", None)), wide.shape)
+    for position in (0, size - 1):
+        after = activation(xp.where(positions == position, wide + 1.0, wide))
+        same_shape = tuple(after.shape) == tuple(before.shape) == tuple(wide.shape)
+        if same_shape:
+            moved = (after != before) & ~(xp.isnan(after) & xp.isnan(before)) & (positions != position)
+        if not same_shape or bool(xp.any(moved)):
+            raise ValueError(
+                f"activation {serialize(activation)!r} is not elementwise (changing one entry of its input "
+                f"changed other entries of its output, or its shape), so teachkeras cannot differentiate it "
+                f"entry by entry. Subclass teachkeras.layers.Activation and give it a backward(grad_outputs) "
+                f"that returns the gradient, or use a built-in activation such as 'softmax'"
+            )
+    if size >= 2:  # a single entry proves nothing about mixing
+        try:
+            _ELEMENTWISE[activation] = True
+        except TypeError:
+            pass
+
+
 def backward(activation, grad_outputs, inputs, outputs):
     """The gradient with respect to ``inputs``, given the gradient with respect to ``outputs``.
 
-    A function that is not one of teachkeras' activations is treated as elementwise and
+    A function that is not one of teachkeras' activations must be elementwise: on first use it is
+    checked (one input entry moved, no other output may move; a ValueError otherwise), then
     differentiated by central differences (in float64, then cast back).
 
     >>> import numpy as np
@@ -120,6 +164,7 @@ def backward(activation, grad_outputs, inputs, outputs):
     """
     if activation in _BACKWARD:
         return _BACKWARD[activation](grad_outputs, inputs, outputs)
+    _check_elementwise(activation, inputs)
     xp = namespace(inputs)
     wide = xp.astype(inputs, xp.float64)
     step = 1e-6 * xp.maximum(xp.abs(wide), 1.0)

@@ -7,7 +7,9 @@ tensors on any device. What cannot be written that way lives here:
 * the default float type (``floatx``, float32 unless changed),
 * seeded random numbers (``RandomGenerator``) that draw on the right device,
 * device placement (``to_device``) and conversion back to numpy (``to_numpy``),
-* unique layer names (``unique_name``), reset by ``clear_session``.
+* unique layer names (``unique_name``), reset by ``clear_session``,
+* the Keras 2 ``keras.backend`` settings that tutorials read: ``image_data_format``,
+  ``epsilon`` and ``backend()``, so ``from teachkeras import backend as K`` runs their preambles.
 
 Hand-written tooling: no chapter builds this module.
 
@@ -22,6 +24,7 @@ Hand-written tooling: no chapter builds this module.
 from __future__ import annotations
 
 import collections
+import random
 import re
 
 import array_api_compat
@@ -29,13 +32,18 @@ import numpy as np
 
 __all__ = [
     "RandomGenerator",
+    "backend",
     "clear_session",
     "device_of",
+    "epsilon",
     "floatx",
     "global_generator",
+    "image_data_format",
     "is_torch",
     "namespace",
+    "set_epsilon",
     "set_floatx",
+    "set_image_data_format",
     "set_random_seed",
     "standardize_dtype",
     "to_device",
@@ -58,6 +66,53 @@ def set_floatx(dtype: str) -> None:
     if dtype not in _FLOAT_TYPES:
         raise ValueError(f"set_floatx: dtype must be one of {_FLOAT_TYPES}, received {dtype!r}")
     _floatx = dtype
+
+
+def backend() -> str:
+    """The name of the array library behind teachkeras: 'numpy' (torch tensors also work)."""
+    return "numpy"
+
+
+_epsilon = 1e-7
+
+
+def epsilon() -> float:
+    """The small number added to denominators (Keras' fuzz factor), 1e-7 unless changed."""
+    return _epsilon
+
+
+def set_epsilon(value: float) -> None:
+    """Set the value ``epsilon()`` returns: a positive number."""
+    global _epsilon
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not value > 0:
+        raise ValueError(f"set_epsilon: value must be a positive number, received {value!r}")
+    _epsilon = float(value)
+
+
+_IMAGE_DATA_FORMATS = ("channels_last", "channels_first")
+_image_data_format = "channels_last"
+
+
+def image_data_format() -> str:
+    """'channels_last' (images as ``(batch, height, width, channels)``) unless changed.
+
+    Old Keras tutorials branch on it: ``if K.image_data_format() == 'channels_first': ...``.
+    """
+    return _image_data_format
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Set the value ``image_data_format()`` returns: 'channels_last' or 'channels_first'.
+
+    It is a setting for code that reads it; teachkeras' convolution and pooling layers still take
+    'channels_last' when their ``data_format`` argument is None, so pass ``data_format=`` to them.
+    """
+    global _image_data_format
+    if data_format not in _IMAGE_DATA_FORMATS:
+        raise ValueError(
+            f"set_image_data_format: data_format must be one of {_IMAGE_DATA_FORMATS}, received {data_format!r}"
+        )
+    _image_data_format = data_format
 
 
 def standardize_dtype(dtype) -> str:
@@ -221,13 +276,16 @@ def global_generator() -> np.random.Generator:
 def set_random_seed(seed: int) -> None:
     """Make everything that follows repeatable (Keras: ``keras.utils.set_random_seed``).
 
-    Seeds teachkeras' own generator, and torch's when torch is installed. numpy's and
-    Python's global generators are left alone: teachkeras never draws from them.
+    Seeds teachkeras' own generator, Python's ``random``, numpy's global generator
+    (``np.random.seed``) and torch's when torch is installed, as Keras does: tutorials shuffle
+    with ``np.random`` after calling it. teachkeras itself never draws from the global ones.
     """
     global _global_generator
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"set_random_seed: seed must be a non-negative integer, received {seed!r}")
     _global_generator = np.random.default_rng(int(seed))
+    random.seed(int(seed))
+    np.random.seed(int(seed) % 2**32)  # numpy's legacy seed takes 32 bits
     try:
         import torch
     except ImportError:

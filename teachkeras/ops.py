@@ -106,7 +106,7 @@ def _log_of_total(totals, xp):
 def logsumexp(x, axis=None, keepdims=False):
     """``log(sum(exp(x)))`` over ``axis`` (None: every axis), shifted by the max so exp never overflows.
 
-    A slice of only -inf gives -inf; one holding +inf gives +inf.
+    A slice of only -inf gives -inf; one holding +inf gives +inf; one holding nan gives nan.
 
     >>> import numpy as np
     >>> float(logsumexp(np.array([1000.0, 1000.0])))  # the formula as written gives inf
@@ -115,26 +115,35 @@ def logsumexp(x, axis=None, keepdims=False):
     xp = namespace(x)
     x = _as_float(x, xp)
     axis = _normalize_axis(axis, x.ndim, "logsumexp")
-    shift = xp.max(x, axis=axis, keepdims=True)
-    shift = xp.where(xp.isfinite(shift), shift, xp.zeros_like(shift))  # inf, -inf: shift by 0 instead
-    totals = xp.sum(xp.exp(x - shift), axis=axis, keepdims=True)  # >= 1 where the max is finite
-    result = _log_of_total(totals, xp) + shift
+    shifted, shift, holds_inf = _shifted(x, xp, axis)
+    totals = xp.sum(xp.exp(shifted), axis=axis, keepdims=True)  # >= 1 where the max is finite
+    result = xp.where(holds_inf, xp.full_like(shift, xp.inf), _log_of_total(totals, xp) + shift)
     if keepdims:
         return result
     return xp.reshape(result, ()) if axis is None else xp.squeeze(result, axis=axis)
 
 
 def _shifted(x, xp, axis):
-    """``x - max(x)`` along ``axis``; a slice of only -inf is shifted by 0 so it stays -inf, not nan."""
-    shift = xp.max(x, axis=axis, keepdims=True)
-    return x - xp.where(shift == -xp.inf, xp.zeros_like(shift), shift)
+    """``(x - shift, shift, holds_inf)`` along ``axis``, where ``shift`` is the max where it is finite.
+
+    The other slices are not shifted (``shift`` 0): one of only -inf stays -inf instead of becoming
+    ``-inf - (-inf) = nan``, and one with a nan stays nan. A slice holding +inf (``holds_inf``, kept
+    with length 1 on ``axis``) is set to zeros, so that exp neither overflows nor meets ``inf / inf``;
+    its answer (inf for logsumexp, nan for softmax) is filled in by the caller.
+    """
+    largest = xp.max(x, axis=axis, keepdims=True)
+    finite = xp.isfinite(largest)
+    shift = xp.where(finite, largest, xp.zeros_like(largest))
+    holds_inf = largest == xp.inf
+    shifted = xp.where(holds_inf, xp.zeros_like(x), x - shift)
+    return shifted, shift, holds_inf
 
 
 def softmax(x, axis=-1):
     """``exp(x) / sum(exp(x))`` along ``axis`` (default the last), shifted by the max first.
 
     ``axis`` may be a tuple (the distribution runs over those axes together) or None (every axis).
-    A slice of only -inf has no distribution: nan, as in Keras and torch.
+    A slice of only -inf, or one holding +inf, has no distribution: nan, as in Keras and torch.
 
     >>> import numpy as np
     >>> softmax(np.array([[1000.0, 1000.0], [0.0, 0.0]])).tolist()
@@ -143,15 +152,17 @@ def softmax(x, axis=-1):
     xp = namespace(x)
     x = _as_float(x, xp)
     axis = _normalize_axis(axis, x.ndim, "softmax")
-    exps = xp.exp(_shifted(x, xp, axis))  # the largest entry is exp(0) = 1
+    shifted, _, holds_inf = _shifted(x, xp, axis)
+    exps = xp.exp(shifted)  # the largest entry is exp(0) = 1
     totals = xp.sum(exps, axis=axis, keepdims=True)
-    return exps / xp.where(totals == 0, xp.full_like(totals, xp.nan), totals)
+    no_distribution = (totals == 0) | holds_inf  # only -inf, or a +inf: nan, as in Keras
+    return exps / xp.where(no_distribution, xp.full_like(totals, xp.nan), totals)
 
 
 def log_softmax(x, axis=-1):
     """``log(softmax(x))`` along ``axis``, computed as ``(x - max) - logsumexp(x - max)``.
 
-    Finite where softmax underflows to 0. A slice of only -inf gives nan, as in Keras.
+    Finite where softmax underflows to 0. A slice of only -inf, or holding +inf, gives nan, as in Keras.
 
     >>> import numpy as np
     >>> log_softmax(np.array([0.0, -1000.0])).tolist()  # log(softmax) gives [0.0, -inf]
@@ -160,9 +171,10 @@ def log_softmax(x, axis=-1):
     xp = namespace(x)
     x = _as_float(x, xp)
     axis = _normalize_axis(axis, x.ndim, "log_softmax")
-    shifted = _shifted(x, xp, axis)
+    shifted, _, holds_inf = _shifted(x, xp, axis)
     totals = xp.sum(xp.exp(shifted), axis=axis, keepdims=True)
-    return shifted - xp.log(xp.where(totals == 0, xp.full_like(totals, xp.nan), totals))
+    no_distribution = (totals == 0) | holds_inf  # only -inf, or a +inf: nan, as in Keras
+    return shifted - xp.log(xp.where(no_distribution, xp.full_like(totals, xp.nan), totals))
 
 
 def unbroadcast(grad, shape):

@@ -1,6 +1,7 @@
 """Activations (chapter 02): forward against Keras 3, derivatives against finite differences
 (float64) and torch autograd, stability at extreme inputs, dtypes, and the custom-function path."""
 
+import re
 import warnings
 
 import numpy as np
@@ -202,3 +203,74 @@ def test_lookup_by_name_round_trips_and_none_is_linear():
 def test_bad_identifiers_are_refused_with_a_clear_message(identifier, message):
     with pytest.raises(ValueError, match=message):
         activations.get(identifier)
+
+
+# ---------------------------------------------------------------- custom callables that are not elementwise
+
+
+@pytest.mark.parametrize("function, name", [
+    (lambda x: activations.softmax(2 * x), "<lambda>"),          # mixes the entries of a row
+    (lambda x: x - x.mean(axis=0, keepdims=True), "<lambda>"),    # mixes the samples of a batch
+    (lambda x: x[..., :1] * x, "<lambda>"),                       # every output reads the first column
+])
+def test_non_elementwise_callable_is_refused_not_trained_on_a_wrong_gradient(function, name):
+    inputs = points((3, 4), seed=8)
+    with pytest.raises(ValueError, match=rf"activation '{re.escape(name)}' is not elementwise.*"
+                                         r"Subclass teachkeras.layers.Activation"):
+        activations.backward(function, np.ones_like(inputs), inputs, function(inputs))
+    layer = Dense(3, activation=function, dtype="float64")
+    layer(inputs)
+    with pytest.raises(ValueError, match="is not elementwise"):
+        layer.backward(np.ones((3, 3)))
+
+
+def test_non_elementwise_callable_is_refused_on_torch(torch):
+    def doubled_softmax(x):
+        return activations.softmax(2 * x)
+
+    inputs = torch.from_numpy(points((2, 5), seed=9))
+    with pytest.raises(ValueError, match="'doubled_softmax' is not elementwise"):
+        activations.backward(doubled_softmax, torch.ones_like(inputs), inputs, doubled_softmax(inputs))
+
+
+def test_a_callable_that_changes_the_shape_is_refused():
+    def row_sums(x):
+        return x.sum(axis=-1)
+
+    inputs = points((2, 3), seed=10)
+    with pytest.raises(ValueError, match="'row_sums' is not elementwise"):
+        activations.backward(row_sums, np.ones(2), inputs, row_sums(inputs))
+
+
+def test_an_elementwise_callable_is_checked_once_and_then_trusted():
+    def square(x):
+        return x * x
+
+    calls = []
+
+    def counted(x):
+        calls.append(1)
+        return square(x)
+
+    inputs = points((2, 3), seed=11)
+    first = activations.backward(counted, np.ones_like(inputs), inputs, None)
+    calls_first = len(calls)
+    second = activations.backward(counted, np.ones_like(inputs), inputs, None)
+    np.testing.assert_allclose(first, 2 * inputs, rtol=1e-7)
+    np.testing.assert_array_equal(first, second)
+    assert len(calls) - calls_first < calls_first  # the second call skips the elementwise check
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_numpy_and_torch_agree_in_float32(torch, name):
+    function = activations.get(name)
+    inputs = points((4, 6), seed=12).astype("float32")
+    grad_outputs = np.random.default_rng(13).normal(size=inputs.shape).astype("float32")
+    outputs_numpy = function(inputs)
+    grads_numpy = activations.backward(function, grad_outputs, inputs, outputs_numpy)
+    tensor = torch.from_numpy(inputs)
+    outputs_torch = function(tensor)
+    grads_torch = activations.backward(function, torch.from_numpy(grad_outputs), tensor, outputs_torch)
+    assert isinstance(outputs_torch, torch.Tensor) and isinstance(grads_torch, torch.Tensor)
+    np.testing.assert_allclose(outputs_torch.numpy(), outputs_numpy, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grads_torch.numpy(), grads_numpy, rtol=1e-5, atol=1e-6)

@@ -91,3 +91,53 @@ def test_unique_names_follow_keras_and_reset():
 def test_truncated_normal_of_a_scalar_shape_is_a_0d_array():
     value = backend.RandomGenerator(0).truncated_normal((), dtype="float32")
     assert isinstance(value, np.ndarray) and value.shape == () and value.dtype == np.float32
+
+
+def test_set_random_seed_also_seeds_python_and_numpy_global_generators():
+    import random
+
+    backend.set_random_seed(7)
+    first = (random.random(), np.random.rand(), np.random.permutation(10).tolist())
+    backend.set_random_seed(7)
+    assert (random.random(), np.random.rand(), np.random.permutation(10).tolist()) == first
+    backend.set_random_seed(2**40)  # wider than numpy's 32-bit legacy seed: still accepted
+
+
+def test_set_random_seed_matches_keras_for_numpy_and_python():
+    keras = pytest.importorskip("keras")
+    import random
+
+    keras.utils.set_random_seed(11)
+    theirs = (random.random(), np.random.rand())
+    backend.set_random_seed(11)
+    assert (random.random(), np.random.rand()) == theirs
+
+
+def test_keras_2_backend_preamble_runs():
+    import teachkeras as keras
+
+    assert keras.backend is backend
+    K = keras.backend
+    assert K.image_data_format() == "channels_last" and K.backend() == "numpy" and K.epsilon() == 1e-7
+    rows, columns = 28, 28
+    if K.image_data_format() == "channels_first":  # the mnist_cnn.py preamble
+        input_shape = (1, rows, columns)
+    else:
+        input_shape = (rows, columns, 1)
+    assert input_shape == (28, 28, 1)
+
+
+def test_image_data_format_and_epsilon_can_be_set_and_are_validated():
+    try:
+        backend.set_image_data_format("channels_first")
+        assert backend.image_data_format() == "channels_first"
+        backend.set_epsilon(1e-5)
+        assert backend.epsilon() == 1e-5
+    finally:
+        backend.set_image_data_format("channels_last")
+        backend.set_epsilon(1e-7)
+    with pytest.raises(ValueError, match=r"set_image_data_format: data_format must be one of .*received 'th'"):
+        backend.set_image_data_format("th")
+    for bad in (0, -1e-7, "small", True):
+        with pytest.raises(ValueError, match="set_epsilon: value must be a positive number"):
+            backend.set_epsilon(bad)

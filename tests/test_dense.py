@@ -4,6 +4,7 @@ the modern spelling, the Layer protocol details, and every docstring example of 
 
 import doctest
 import importlib
+import re
 
 import numpy as np
 import pytest
@@ -192,7 +193,7 @@ def test_input_of_the_wrong_size_names_the_layer_and_both_shapes():
     with pytest.raises(ValueError, match=r"layer 'dense' \(Dense\): expected axis -1 of the input to have size 4, "
                                          r"received shape \(2, 5\)"):
         layer(np.zeros((2, 5), dtype="float32"))
-    with pytest.raises(ValueError, match=r"expected at least 2 dimensions, received shape \(4,\)"):
+    with pytest.raises(ValueError, match=r"expected at least 2 dimensions \(batch, ..., input_dim\), received shape \(4,\)"):
         layer(np.zeros(4, dtype="float32"))
 
 
@@ -285,3 +286,156 @@ def test_docstring_examples_run(module_name):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0, f"{module_name} has no docstring example"
     assert result.failed == 0
+
+
+# ---------------------------------------------------------------- trainable follows the layer (Keras 3)
+
+
+def test_setting_layer_trainable_sets_each_weights_trainable():
+    layer = Dense(3)
+    layer.build((None, 2))
+    layer.trainable = False
+    assert [weight.trainable for weight in layer.weights] == [False, False]
+    assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 2
+    layer.trainable = True
+    assert [weight.trainable for weight in layer.weights] == [True, True]
+    assert len(layer.trainable_weights) == 2
+
+
+def test_a_layer_made_non_trainable_builds_non_trainable_weights():
+    layer = Dense(3, trainable=False)
+    layer.build((None, 2))
+    assert [weight.trainable for weight in layer.weights] == [False, False]
+    layer.trainable = True
+    assert [weight.trainable for weight in layer.weights] == [True, True]
+
+
+def test_a_weight_created_non_trainable_stays_so():
+    class WithStatistic(Layer):
+        def build(self, input_shape):
+            self.scale = self.add_weight((input_shape[-1],), "ones", name="scale")
+            self.count = self.add_weight((), "zeros", name="count", trainable=False)
+
+    layer = WithStatistic()
+    layer.build((None, 2))
+    layer.trainable = False
+    layer.trainable = True
+    assert [(weight.name, weight.trainable) for weight in layer.weights] == [("scale", True), ("count", False)]
+
+
+def test_trainable_flags_match_keras():
+    keras = pytest.importorskip("keras")
+    for make in (lambda module: module.layers.Dense(3, trainable=False), lambda module: module.layers.Dense(3)):
+        ours, theirs = make(__import__("teachkeras")), make(keras)
+        ours.build((None, 2))
+        theirs.build((None, 2))
+        for value in (False, True, False):
+            ours.trainable = value
+            theirs.trainable = value
+            assert [w.trainable for w in ours.weights] == [w.trainable for w in theirs.weights]
+            assert len(ours.trainable_weights) == len(theirs.trainable_weights)
+
+
+# ---------------------------------------------------------------- bad input found before any harm
+
+
+def test_a_scalar_input_is_a_named_value_error_not_an_index_error():
+    with pytest.raises(ValueError, match=r"Input of layer 'dense' \(Dense\): expected at least 2 dimensions "
+                                         r"\(batch, ..., input_dim\), received shape \(\)"):
+        Dense(3)(np.float32(1))
+
+
+def test_a_one_dimensional_input_fails_before_build():
+    layer = Dense(3)
+    with pytest.raises(ValueError, match=r"expected at least 2 dimensions .*received shape \(4,\)"):
+        layer(np.ones(4, dtype="float32"))
+    assert not layer.built and layer.weights == []
+    assert layer(np.ones((2, 5), dtype="float32")).shape == (2, 3)  # still free to build for the right input
+
+
+@pytest.mark.parametrize("shared_axes", ["a", [1.5], [0], [True], {1: 2}, 1.0])
+def test_prelu_shared_axes_are_checked_at_init(shared_axes):
+    with pytest.raises(ValueError, match=r"PReLU 'p_re_lu': shared_axes must be an axis .*received "
+                                         rf"shared_axes={re.escape(repr(shared_axes))}"):
+        PReLU(shared_axes=shared_axes)
+
+
+def test_prelu_shared_axes_accept_an_int_a_list_or_a_tuple():
+    assert PReLU(shared_axes=np.int64(2)).shared_axes == [2]
+    assert PReLU(shared_axes=(1, 2)).shared_axes == [1, 2]
+
+
+@pytest.mark.parametrize("value", ["a", 0, -3, 2.5, True])
+def test_input_dim_is_named_when_it_is_wrong(value):
+    with pytest.raises(ValueError, match=rf"Dense 'dense': input_dim must be a positive integer, "
+                                         rf"received input_dim={re.escape(repr(value))}"):
+        Dense(3, input_dim=value)
+
+
+def test_input_shape_is_named_when_it_is_wrong():
+    with pytest.raises(ValueError, match=r"Dense 'dense': input_shape: expected a shape"):
+        Dense(3, input_shape=("a",))
+
+
+@pytest.mark.parametrize("make", [lambda: Dense(3), lambda: LeakyReLU(), lambda: PReLU(), lambda: Activation("tanh")])
+def test_backward_before_any_call_says_to_call_the_layer_first(make):
+    layer = make()
+    with pytest.raises(ValueError, match=r"backward\(\) needs the inputs of a forward pass; call the layer on an "
+                                         r"input first"):
+        layer.backward(np.ones((2, 3), dtype="float32"))
+
+
+def test_backward_pre_activation_before_any_call_is_named_too():
+    layer = Dense(3)
+    layer.build((None, 2))
+    with pytest.raises(ValueError, match=r"Dense 'dense': backward_pre_activation\(\) needs the inputs"):
+        layer.backward_pre_activation(np.ones((2, 3), dtype="float32"))
+
+
+def test_an_attribute_error_inside_backward_after_a_call_is_not_hidden():
+    class Broken(Layer):
+        def call(self, inputs, training=False):
+            return inputs
+
+        def backward(self, grad_outputs):
+            return grad_outputs.no_such_attribute
+
+    layer = Broken()
+    layer(np.ones((1, 2)))
+    with pytest.raises(AttributeError, match="no_such_attribute"):
+        layer.backward(np.ones((1, 2)))
+
+
+# ---------------------------------------------------------------- regularizer arguments and old spellings
+
+
+@pytest.mark.parametrize("make", [lambda: Dense(3, activity_regularizer="l2"),
+                                  lambda: Activation("relu", activity_regularizer="l1"),
+                                  lambda: PReLU(activity_regularizer="l2")])
+def test_activity_regularizer_arrives_with_the_regularizers_chapter(make):
+    with pytest.raises(NotImplementedError, match="activity_regularizer arrives in the regularizers chapter"):
+        make()
+
+
+def test_activity_regularizer_none_is_accepted_as_in_keras_configs():
+    assert Dense(3, activity_regularizer=None).units == 3
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda layers: layers.Conv2D(4, 3, dim_ordering="th"),
+     r"Conv2D: dim_ordering= is the Keras 1/2 spelling; use data_format='channels_first' instead"),
+    (lambda layers: layers.Conv2D(4, 3, dim_ordering="tf"), r"use data_format='channels_last' instead"),
+    (lambda layers: layers.Conv1D(nb_filter=4, filter_length=3),
+     r"Conv1D: nb_filter=, filter_length= are Keras 1/2 spellings; use filters=4, kernel_size=3 instead"),
+    (lambda layers: layers.Conv2D(nb_filter=8, nb_row=3, nb_col=2),
+     r"use filters=8, kernel_size=\(3, 2\) instead"),
+    (lambda layers: layers.MaxPooling1D(pool_length=3, stride=1),
+     r"MaxPooling1D: pool_length=, stride= are Keras 1/2 spellings; use pool_size=3, strides=1 instead"),
+    (lambda layers: layers.Conv1D(4, 3, subsample_length=2), r"subsample_length= is the Keras 1/2 spelling; use strides=2"),
+    (lambda layers: layers.Conv2D(4, 3, subsample=(2, 2)), r"use strides=\(2, 2\) instead"),
+])
+def test_keras_1_convolution_spellings_name_the_keras_3_ones(make, message):
+    from teachkeras import layers
+
+    with pytest.raises(TypeError, match=message):
+        make(layers)

@@ -332,3 +332,36 @@ def test_against_keras_on_edge_rows(keras_ops):
         np.testing.assert_allclose(ours(rows), to_numpy(theirs(rows)), equal_nan=True)
     np.testing.assert_allclose(ops.logsumexp(rows, axis=-1),
                                to_numpy(keras_ops.logsumexp(rows, axis=-1)))
+
+
+# ---------------------------------------------------------------- infinities without numpy warnings
+
+INFINITE_ROWS = [
+    [[np.inf, 1.0, 2.0]], [[np.inf, np.inf, 2.0]], [[np.inf, -np.inf]], [[-np.inf, -np.inf]],
+    [[-np.inf, 1.0, 2.0]], [[np.inf, 1000.0]], [[-np.inf, 1000.0]], [[np.nan, 1.0]], [[np.inf, np.nan]],
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("rows", INFINITE_ROWS, ids=str)
+def test_infinite_rows_match_keras_without_warnings(rows, dtype):
+    keras = pytest.importorskip("keras")
+    rows = np.array(rows, dtype=dtype)
+    expected = {name: to_numpy(function(rows)) for name, function in [
+        ("softmax", keras.ops.softmax), ("log_softmax", keras.ops.log_softmax),
+        ("logsumexp", lambda x: keras.ops.logsumexp(x, axis=-1))]}
+    for inputs in (rows, torch.from_numpy(rows)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy's "invalid value" / "overflow" RuntimeWarnings fail
+            ours = {"softmax": ops.softmax(inputs), "log_softmax": ops.log_softmax(inputs),
+                    "logsumexp": ops.logsumexp(inputs, axis=-1)}
+        for name, values in ours.items():
+            np.testing.assert_allclose(to_numpy(values), expected[name], rtol=1e-6, equal_nan=True, err_msg=name)
+
+
+def test_logsumexp_of_inf_beside_a_large_number_is_inf_without_overflow():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ops.logsumexp(np.array([np.inf, 1000.0])) == np.inf
+        assert np.isnan(ops.softmax(np.array([[np.inf, 1.0, 2.0]]))).all()
+        assert np.isnan(ops.log_softmax(np.array([[np.inf, 1.0, 2.0]]))).all()

@@ -67,10 +67,19 @@ class PReLU(Layer):
         if alpha_regularizer is not None or alpha_constraint is not None:
             raise NotImplementedError("PReLU: alpha_regularizer and alpha_constraint arrive in the regularizers chapter")
         self.alpha_initializer = self._lookup(initializers.get, "alpha_initializer", alpha_initializer)
-        if shared_axes is None:
-            self.shared_axes = None
-        else:
-            self.shared_axes = [shared_axes] if isinstance(shared_axes, int) else list(shared_axes)
+        self.shared_axes = None if shared_axes is None else self._axes_list(shared_axes)
+
+    def _axes_list(self, shared_axes):
+        """``shared_axes`` as a list of ints >= 1 (1 is the first axis after the batch)."""
+        axes = [shared_axes] if isinstance(shared_axes, numbers.Integral) else shared_axes
+        if isinstance(axes, str) or not isinstance(axes, (list, tuple)) or not all(
+            isinstance(axis, numbers.Integral) and not isinstance(axis, bool) and axis >= 1 for axis in axes
+        ):
+            raise ValueError(
+                f"PReLU {self.name!r}: shared_axes must be an axis (an integer >= 1; 1 is the first axis "
+                f"after the batch) or a list of them, received shared_axes={shared_axes!r}"
+            )
+        return [int(axis) for axis in axes]
 
     def build(self, input_shape):
         shape = list(input_shape[1:])

@@ -22,7 +22,7 @@ shape against ``input_spec``, and moves the weights to the input's device (numpy
 [[2.0, 4.0]]
 """
 
-__all__ = ['LEGACY_ARGUMENTS', 'InputSpec', 'Layer']
+__all__ = ['LEGACY_ARGUMENTS', 'LEGACY_VALUES', 'legacy_argument_error', 'InputSpec', 'Layer']
 
 
 import functools
@@ -36,7 +36,7 @@ from teachkeras.backend import (
 )
 from teachkeras.variables import Variable
 
-# Keras 1/2 spellings that the notes use, and what Keras 3 calls them.
+# Keras 1/2 spellings that the notes and old tutorials use, and what Keras 3 calls them.
 LEGACY_ARGUMENTS = {
     "init": "kernel_initializer",
     "output_dim": "units",
@@ -46,10 +46,36 @@ LEGACY_ARGUMENTS = {
     "b_constraint": "bias_constraint",
     "bias": "use_bias",
     "nb_filter": "filters",
+    "filter_length": "kernel_size",
+    "nb_row": "kernel_size",
+    "nb_col": "kernel_size",
     "subsample": "strides",
+    "subsample_length": "strides",
+    "stride": "strides",
+    "pool_length": "pool_size",
     "border_mode": "padding",
     "dim_ordering": "data_format",
 }
+# Old values that changed their spelling too: dim_ordering='th' is data_format='channels_first'.
+LEGACY_VALUES = {"dim_ordering": {"th": "channels_first", "tf": "channels_last"}}
+
+
+def legacy_argument_error(owner, arguments):
+    """A TypeError naming each Keras 1/2 argument in ``arguments`` and its Keras 3 spelling and value.
+
+    >>> print(legacy_argument_error("Conv1D", {"nb_filter": 4, "dim_ordering": "th"}))
+    Conv1D: nb_filter=, dim_ordering= are Keras 1/2 spellings; use filters=4, data_format='channels_first' instead
+    """
+    modern = {}
+    for key, value in arguments.items():
+        value = LEGACY_VALUES.get(key, {}).get(value, value) if isinstance(value, str) else value
+        if key in ("nb_row", "nb_col"):  # Conv2D(nb_row=3, nb_col=2) is kernel_size=(3, 2)
+            value = (arguments.get("nb_row", "?"), arguments.get("nb_col", "?"))
+        modern[LEGACY_ARGUMENTS[key]] = value
+    old = ", ".join(f"{key}=" for key in arguments)
+    new = ", ".join(f"{key}={value!r}" for key, value in modern.items())
+    verb = "is the Keras 1/2 spelling" if len(arguments) == 1 else "are Keras 1/2 spellings"
+    return TypeError(f"{owner}: {old} {verb}; use {new} instead")
 
 
 class InputSpec:
@@ -104,6 +130,23 @@ def _is_float_or_int(array):
     return name.startswith("float") or name.startswith("int") or name.startswith("uint") or name == "bool"
 
 
+def _needs_a_call(backward):
+    """Wrap a subclass's ``backward`` so that using it before any call names the cause.
+
+    Without this, ``Dense(3).backward(g)`` fails with an AttributeError about ``inputs``."""
+
+    @functools.wraps(backward)
+    def backward_after_a_call(self, grad_outputs, *args, **kwargs):
+        try:
+            return backward(self, grad_outputs, *args, **kwargs)
+        except AttributeError:
+            if getattr(self, "_called", False):
+                raise  # a real bug in a backward that had its forward pass
+            raise self._not_called_error("backward") from None
+
+    return backward_after_a_call
+
+
 def _marks_built(build):
     """Wrap a subclass's ``build`` so that it also sets ``built = True``."""
 
@@ -131,36 +174,71 @@ class Layer:
         super().__init_subclass__(**kwargs)
         if "build" in vars(cls):
             cls.build = _marks_built(vars(cls)["build"])
+        if "backward" in vars(cls):
+            cls.backward = _needs_a_call(vars(cls)["backward"])
 
-    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None, **kwargs):
+    def __new__(cls, *args, **kwargs):
+        # Old spellings are caught here, before Python matches the arguments to __init__'s
+        # signature: Conv1D(nb_filter=4, filter_length=3) then hears about filters= and
+        # kernel_size=, not "missing 2 required positional arguments".
+        legacy = {key: value for key, value in kwargs.items() if key in LEGACY_ARGUMENTS}
+        if legacy:  # unless this layer takes one of these names as its own argument
+            accepted = inspect.signature(cls.__init__).parameters
+            legacy = {key: value for key, value in legacy.items() if key not in accepted}
+        if legacy:
+            raise legacy_argument_error(cls.__name__, legacy)
+        return super().__new__(cls)
+
+    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None,
+                 activity_regularizer=None, **kwargs):
         if kwargs:
             self._reject(kwargs)
         if name is not None and not isinstance(name, str):
             raise ValueError(f"{type(self).__name__}: name must be a string, received {name!r}")
         self.name = name or unique_name(snake_case(type(self).__name__))
-        self.trainable = bool(trainable)
+        owner = f"{type(self).__name__} {self.name!r}"
+        if activity_regularizer is not None:
+            raise NotImplementedError(f"{owner}: activity_regularizer arrives in the regularizers chapter")
+        self._created_trainable = []  # weights that follow the layer's trainable flag
+        self.trainable = trainable
         if isinstance(dtype, dict):  # Keras 3 configs hold {'class_name': 'DTypePolicy', 'config': {'name': ...}}
             dtype = (dtype.get("config") or {}).get("name")
         self.dtype = standardize_dtype(dtype or floatx())
         if input_dim is not None:
             if input_shape is not None:
-                raise ValueError(f"{self.name}: pass input_shape or input_dim, not both")
+                raise ValueError(f"{owner}: pass input_shape or input_dim, not both")
+            if isinstance(input_dim, bool) or not isinstance(input_dim, numbers.Integral) or input_dim <= 0:
+                raise ValueError(f"{owner}: input_dim must be a positive integer, received input_dim={input_dim!r}")
             input_shape = (input_dim,)
-        self.input_shape_argument = _shape_tuple(input_shape, self.name) if input_shape is not None else None
+        if input_shape is not None:
+            self.input_shape_argument = _shape_tuple(input_shape, f"{owner}: input_shape")
+        else:
+            self.input_shape_argument = None
         self.built = False
         self.input_spec = None
         self.device = None  # None: numpy; otherwise the torch device of the weights
         self._weights = []
 
+    @property
+    def trainable(self):
+        """Whether fit updates this layer's weights.
+
+        Setting it sets ``trainable`` on every weight the layer created trainable, as Keras 3 does
+        (weights created non-trainable, such as running statistics, stay so)."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for weight in self._created_trainable:
+            weight.trainable = self._trainable
+
     def _reject(self, kwargs):
-        for key, value in kwargs.items():
-            if key in LEGACY_ARGUMENTS:
-                raise TypeError(
-                    f"{type(self).__name__}: {key}= is the Keras 1/2 spelling; "
-                    f"use {LEGACY_ARGUMENTS[key]}={value!r} instead"
-                )
+        legacy = {key: value for key, value in kwargs.items() if key in LEGACY_ARGUMENTS}
+        if legacy:
+            raise legacy_argument_error(type(self).__name__, legacy)
         accepted = sorted(set(inspect.signature(type(self).__init__).parameters) - {"self", "kwargs"})
-        accepted += ["dtype", "input_dim", "input_shape", "name", "trainable"]
+        accepted += ["activity_regularizer", "dtype", "input_dim", "input_shape", "name", "trainable"]
         raise TypeError(
             f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}; "
             f"accepted are {sorted(set(accepted))}"
@@ -186,8 +264,10 @@ class Layer:
         name = name or f"variable_{len(self._weights)}"
         value = initializers.get(initializer)(shape, dtype=dtype or self.dtype)
         value = to_device(value, self.device, dtype=dtype or self.dtype)
-        variable = Variable(value, name=name, path=f"{self.name}/{name}", trainable=trainable)
+        variable = Variable(value, name=name, path=f"{self.name}/{name}", trainable=trainable and self.trainable)
         self._weights.append(variable)
+        if trainable:
+            self._created_trainable.append(variable)
         return variable
 
     @property
@@ -262,13 +342,23 @@ class Layer:
     def __call__(self, inputs, training=False):
         inputs = self._convert(inputs)
         if not self.built:
+            if self.input_spec is not None:  # set in __init__: what any input needs (Dense: 2+ axes)
+                self.input_spec.check(self, inputs.shape)
             self.build_for(tuple(inputs.shape))
         if self.input_spec is not None:
             self.input_spec.check(self, inputs.shape)
         device = device_of(inputs)
         if device != self.device:
             self.to(device)
+        self._called = True
         return self.call(inputs, training=training)
+
+    def _not_called_error(self, method):
+        """The error for ``backward`` before any forward pass (there is nothing to go back through)."""
+        return ValueError(
+            f"{type(self).__name__} {self.name!r}: {method}() needs the inputs of a forward pass; "
+            f"call the layer on an input first, as in layer(inputs), then {method}(grad_outputs)"
+        )
 
     def build_for(self, input_shape):
         """``build(input_shape)`` and mark the layer built (subclasses need not remember to)."""

@@ -32,8 +32,9 @@ class Dense(Layer):
         activation: name or function applied to the result (None: linear).
         use_bias: whether to add a bias vector.
         kernel_initializer, bias_initializer: initializers (names, objects or functions).
-        kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint: must stay None
-            until the regularizers chapter builds them.
+        kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint (and
+            ``activity_regularizer``, which every layer takes): must stay None until the
+            regularizers chapter builds them.
 
     Input shape ``(batch, ..., input_dim)``; output shape ``(batch, ..., units)``. Weights:
     ``kernel`` ``(input_dim, units)`` and ``bias`` ``(units,)``.
@@ -59,12 +60,13 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = self._lookup(initializers.get, "kernel_initializer", kernel_initializer)
         self.bias_initializer = self._lookup(initializers.get, "bias_initializer", bias_initializer)
+        self.input_spec = InputSpec(min_ndim=2, layout="(batch, ..., input_dim)")  # checked before build
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
         self.kernel = self.add_weight((input_dim, self.units), self.kernel_initializer, name="kernel")
         self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias") if self.use_bias else None
-        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim}, layout="(batch, ..., input_dim)")
 
     def call(self, inputs, training=False):
         self.inputs = inputs                                     # (batch, ..., input_dim)
@@ -82,6 +84,8 @@ class Dense(Layer):
     def backward_pre_activation(self, grad_pre_activation):
         """Backward from the gradient of ``dot(input, kernel) + bias`` (skipping the activation):
         a loss fused with this layer's softmax or sigmoid starts here."""
+        if not hasattr(self, "inputs"):
+            raise self._not_called_error("backward_pre_activation")
         xp = namespace(grad_pre_activation)
         inputs_2d = xp.reshape(self.inputs, (-1, self.inputs.shape[-1]))          # (samples, input_dim)
         grad_2d = xp.reshape(grad_pre_activation, (-1, self.units))                 # (samples, units)
