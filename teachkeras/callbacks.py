@@ -61,7 +61,13 @@ _HOOKS = [name for name in vars(Callback) if name.startswith("on_")]
 
 
 class CallbackList:
-    """Several callbacks called as one, in order: ``callbacks.on_epoch_end(epoch, logs)``."""
+    """Several callbacks called as one, in order: ``callbacks.on_epoch_end(epoch, logs)``.
+
+    Every hook receives a ``logs`` dict, ``{}`` when there is nothing to report yet, passed as
+    Keras 3 passes it: ``on_train_begin(logs)``, ``on_epoch_begin(epoch, logs)``,
+    ``on_train_batch_begin(batch, logs=logs)``. So ``LambdaCallback(on_epoch_begin=lambda epoch,
+    logs: ...)``, the Keras documentation's own example, works.
+    """
 
     def __init__(self, callbacks=None, model=None, **params):
         callbacks = [] if callbacks is None else callbacks
@@ -93,10 +99,21 @@ class CallbackList:
     def __getattr__(self, name):
         if name not in _HOOKS:
             raise AttributeError(name)
+        indices = 1 if "batch" in name or "epoch" in name else 0  # the batch or epoch index comes first
 
-        def call_all(*args, **kwargs):
+        def call_all(*args, logs=None):
+            if len(args) == indices + 1 and logs is None:  # logs given positionally
+                args, logs = args[:indices], args[indices]
+            if len(args) != indices:
+                expected = "(index, logs=None)" if indices else "(logs=None)"
+                raise TypeError(f"CallbackList.{name}: expected {expected}, received {args!r}")
+            logs = {} if logs is None else logs
             for callback in self.callbacks:
-                getattr(callback, name)(*args, **kwargs)
+                hook = getattr(callback, name)
+                if "batch" in name:
+                    hook(*args, logs=logs)  # Keras passes batch logs by keyword
+                else:
+                    hook(*args, logs)
 
         return call_all
 
@@ -137,20 +154,26 @@ class LambdaCallback(Callback):
 
 
 class TerminateOnNaN(Callback):
-    """Stops training at the first batch whose loss is NaN or infinite, and says where."""
+    """Stops training at the first batch whose loss is NaN or infinite, printing Keras' line
+    ``Batch 3: Invalid loss, terminating training`` (the batch index as callbacks see it, from 0).
+    With ``raise_error=True`` it raises a RuntimeError instead, as in Keras.
 
-    def __init__(self):
+    fit already stops there by itself (with a warning that names epoch and batch); this callback
+    is kept so that Keras code that passes it runs unchanged."""
+
+    def __init__(self, raise_error=False):
         super().__init__()
-        self.epoch = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
+        self.raise_error = bool(raise_error)
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(loss):
-            print(f"Epoch {self.epoch + 1}, batch {batch + 1}: invalid loss ({loss}), terminating training")
-            self.model.stop_training = True
+        if loss is None or math.isfinite(loss):
+            return
+        if self.raise_error:
+            raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. "
+                               "Terminating training immediately.")
+        print(f"Batch {batch}: Invalid loss, terminating training")
+        self.model.stop_training = True
 
 
 # ---------------------------------------------------------------- the progress bar
@@ -162,9 +185,13 @@ def _in_notebook():
     return "ipykernel" in sys.modules
 
 
-def format_value(value):
-    """A logged number as Keras prints it: 4 decimals above 1e-3, scientific notation otherwise."""
-    return f"{value:.4f}" if value > 1e-3 else f"{value:.4e}"  # as Keras: 0 and negatives in e-notation
+def format_value(value, verbose=1):
+    """A logged number as Keras 3's Progbar prints it: 4 decimals when large enough, scientific
+    notation otherwise. "Large enough" differs between Keras' two modes, and we follow both:
+    ``abs(value) > 1e-3`` for the bar (verbose=1), so -0.5 prints as -0.5000, but ``value > 1e-3``
+    for the one-line summary (verbose=2), where 0 and every negative number print as -5.0000e-01."""
+    large = abs(value) > 1e-3 if verbose == 1 else value > 1e-3
+    return f"{value:.4f}" if large else f"{value:.4e}"
 
 
 def _format_step_time(seconds_per_step):
@@ -205,7 +232,8 @@ class Progbar:
         self._last_update = now
         elapsed = now - self.start
         per_step = elapsed / current if current else 0.0
-        metrics = "".join(f" - {name}: {format_value(value)}" for name, value in (values or {}).items())
+        metrics = "".join(f" - {name}: {format_value(value, self.verbose)}"
+                          for name, value in (values or {}).items())
         count = f"{current:{len(str(self.target))}d}/{self.target}" if self.target else f"{current}/Unknown"
         if self.verbose == 2:
             line = f"{count} - {elapsed:.0f}s - {_format_step_time(per_step)}{metrics}"

@@ -22,7 +22,7 @@ to the activation's input: ``probabilities - targets``.
 0.1
 """
 
-__all__ = ['EPSILON', 'mean_squared_error', 'mean_absolute_error', 'mean_absolute_percentage_error', 'mean_squared_logarithmic_error', 'hinge', 'squared_hinge', 'binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'kl_divergence', 'poisson', 'cosine_similarity', 'REDUCTIONS', 'Loss', 'LossFunctionWrapper', 'MeanSquaredError', 'MeanAbsoluteError', 'MeanAbsolutePercentageError', 'MeanSquaredLogarithmicError', 'Hinge', 'SquaredHinge', 'BinaryCrossentropy', 'CategoricalCrossentropy', 'SparseCategoricalCrossentropy', 'KLDivergence', 'Poisson', 'CosineSimilarity', 'ALL', 'LEGACY_NAMES', 'get', 'as_loss', 'serialize']
+__all__ = ['EPSILON', 'mean_squared_error', 'mean_absolute_error', 'mean_absolute_percentage_error', 'mean_squared_logarithmic_error', 'hinge', 'squared_hinge', 'binary_crossentropy', 'categorical_crossentropy', 'check_class_labels', 'sparse_categorical_crossentropy', 'kl_divergence', 'poisson', 'cosine_similarity', 'REDUCTIONS', 'Loss', 'LossFunctionWrapper', 'MeanSquaredError', 'MeanAbsoluteError', 'MeanAbsolutePercentageError', 'MeanSquaredLogarithmicError', 'Hinge', 'SquaredHinge', 'BinaryCrossentropy', 'CategoricalCrossentropy', 'SparseCategoricalCrossentropy', 'KLDivergence', 'Poisson', 'CosineSimilarity', 'ALL', 'CLASSES', 'LEGACY_NAMES', 'get', 'as_loss', 'serialize']
 
 
 import difflib
@@ -229,7 +229,41 @@ def _sparse_labels(y_true, y_pred, loss_name="sparse_categorical_crossentropy"):
             f"(or {tuple(y_pred.shape[:-1]) + (1,)}) for y_pred of shape {tuple(y_pred.shape)}, "
             f"received y_true with shape {tuple(y_true.shape)}{hint}"
         )
+    check_class_labels(y_true, y_pred.shape[-1], loss_name, whole_numbers=_is_floating(y_true))
     return xp.astype(y_true, xp.int64)
+
+
+def check_class_labels(labels, classes=None, loss_name="sparse_categorical_crossentropy", whole_numbers=True):
+    """Raise a ValueError unless every label is a whole number in ``[0, classes)``.
+
+    Without this a label of 10 against 10 outputs becomes an all-zero one-hot row: loss 0, a
+    wrong gradient, and no error; a label of 2.7 would silently become 2. fit and evaluate check
+    the whole label array once; the loss itself repeats only the cheap range test on each batch
+    (``whole_numbers=False`` for integer labels, which cannot be fractional).
+    """
+    xp = namespace(labels)
+    if 0 in tuple(labels.shape):  # no labels, nothing to check
+        return
+    if whole_numbers and _is_floating(labels):
+        fractional = labels != xp.round(labels)  # NaN is fractional too
+        if bool(xp.any(fractional)):
+            bad = float(labels[fractional][0])
+            raise ValueError(
+                f"{loss_name}: labels must be whole class indices 0, 1, 2, ..., received the label {bad}; "
+                "for one-hot or soft targets use loss='categorical_crossentropy'"
+            )
+    low, high = float(xp.min(labels)), float(xp.max(labels))
+    if low >= 0 and (classes is None or high < classes):
+        return
+    bad = int(low) if low < 0 else int(high)
+    fixes = f"labels 1..{int(high)}? subtract 1 (y - 1); " if low >= 1 else ""
+    if high >= (classes or 0):
+        fixes += f"labels up to {int(high)}? use Dense({int(high) + 1}) (max label + 1 units) as the last layer"
+    classes_text = f"the model's {classes} classes, [0, {classes})" if classes is not None else "[0, classes)"
+    raise ValueError(
+        f"{loss_name}: every label must be a class index in {classes_text}, received the label {bad}. "
+        f"{fixes}".rstrip("; ")
+    )
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
@@ -575,6 +609,15 @@ ALL = {
     "cosine_similarity": cosine_similarity,
 }
 
+# Class names are accepted too, as Keras' get() accepts them: get("CategoricalCrossentropy")
+# is a CategoricalCrossentropy() with its default arguments.
+CLASSES = {
+    cls.__name__: cls
+    for cls in (MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
+                Hinge, SquaredHinge, BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
+                KLDivergence, Poisson, CosineSimilarity)
+}
+
 # Keras 1/2 names used by the notes and old tutorials: they still work, with a warning.
 LEGACY_NAMES = {
     "cosine_proximity": "cosine_similarity",
@@ -586,7 +629,7 @@ def get(identifier):
     """A loss from a name (``'mse'``), a function of this module, or a Loss instance.
 
     Names give the per-sample function, as in Keras; ``compile`` wraps functions into a Loss.
-    The Keras 2 names ``'cosine_proximity'`` and ``'kullback_leibler_divergence'`` work with a
+    A class name (``'CategoricalCrossentropy'``) gives an instance with default arguments. The Keras 2 names ``'cosine_proximity'`` and ``'kullback_leibler_divergence'`` work with a
     DeprecationWarning that names the Keras 3 spelling.
 
     >>> get("mae") is mean_absolute_error
@@ -605,9 +648,12 @@ def get(identifier):
             return ALL[modern]
         if identifier in ALL:
             return ALL[identifier]
-        close = difflib.get_close_matches(identifier, list(ALL), n=1)
+        if identifier in CLASSES:
+            return CLASSES[identifier]()
+        close = difflib.get_close_matches(identifier, [*ALL, *CLASSES], n=1)
         suggestion = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"unknown loss {identifier!r}; expected one of {sorted(set(ALL))}.{suggestion}")
+        raise ValueError(f"unknown loss {identifier!r}; expected one of {sorted(set(ALL))} or a class name such "
+                         f"as 'CategoricalCrossentropy'.{suggestion}")
     raise ValueError(f"loss: expected a name, a loss function or a Loss, received {identifier!r}")
 
 

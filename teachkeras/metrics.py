@@ -17,7 +17,7 @@ from the shapes of the first batch as Keras 3 does: one output unit is binary; i
 0.6666666666666666
 """
 
-__all__ = ['Metric', 'Mean', 'MeanMetricWrapper', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'BinaryAccuracy', 'CategoricalAccuracy', 'SparseCategoricalAccuracy', 'MeanSquaredError', 'MeanAbsoluteError', 'accuracy_for', 'ALL', 'get']
+__all__ = ['Metric', 'Mean', 'MeanMetricWrapper', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'BinaryAccuracy', 'CategoricalAccuracy', 'SparseCategoricalAccuracy', 'MeanSquaredError', 'MeanAbsoluteError', 'mean_squared_error', 'mse', 'mean_absolute_error', 'mae', 'accuracy_for', 'ALL', 'CLASSES', 'get']
 
 
 import difflib
@@ -25,7 +25,7 @@ import difflib
 import numpy as np
 
 from teachkeras import losses
-from teachkeras.backend import namespace, to_numpy
+from teachkeras.backend import is_torch, namespace, to_numpy
 
 
 class Metric:
@@ -78,11 +78,20 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _as_array(y_true), _as_array(y_pred, floating=True)  # Python lists too, as in Keras
         values = to_numpy(self.fn(y_true, y_pred, **self.fn_kwargs))
         if sample_weight is not None:  # one weight per sample, spread over any further axes
             weights = np.asarray(to_numpy(sample_weight), dtype=np.float64)
             sample_weight = weights.reshape(weights.shape + (1,) * (values.ndim - weights.ndim))
         super().update_state(values, sample_weight)
+
+
+def _as_array(values, floating=False):
+    """Arrays and tensors as they are; lists and numbers as numpy arrays (predictions as floats)."""
+    if is_torch(values) or isinstance(values, np.ndarray) and not (floating and values.dtype.kind != "f"):
+        return values
+    array = np.asarray(values)
+    return array.astype(np.float64) if floating and array.dtype.kind != "f" else array
 
 
 # ---------------------------------------------------------------- accuracy, three ways
@@ -152,6 +161,13 @@ class MeanAbsoluteError(MeanMetricWrapper):
         super().__init__(losses.mean_absolute_error, name=name, dtype=dtype)
 
 
+# The per-sample functions under their metric names (Keras: keras.metrics.mean_squared_error).
+mean_squared_error = losses.mean_squared_error
+mse = losses.mean_squared_error
+mean_absolute_error = losses.mean_absolute_error
+mae = losses.mean_absolute_error
+
+
 def accuracy_for(y_true, y_pred, name="accuracy"):
     """The accuracy that fits these shapes (Keras 3's rule), named ``name``.
 
@@ -176,7 +192,12 @@ ALL = {
     "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError,
     "mae": MeanAbsoluteError,
+    "MSE": MeanSquaredError,
+    "MAE": MeanAbsoluteError,
 }
+# Class names, as Keras' get() accepts them: "CategoricalAccuracy" is a CategoricalAccuracy.
+CLASSES = {cls.__name__: cls for cls in (BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+                                         MeanSquaredError, MeanAbsoluteError)}
 _LOSS_METRICS = [
     "mape", "mean_absolute_percentage_error", "msle", "mean_squared_logarithmic_error", "hinge",
     "squared_hinge", "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
@@ -187,23 +208,27 @@ _LOSS_METRICS = [
 def get(identifier, y_true=None, y_pred=None):
     """A Metric from a name, a per-sample function, a Metric class or an instance.
 
-    ``'accuracy'`` / ``'acc'`` needs the first batch's ``y_true`` and ``y_pred`` to pick its kind.
-    The metric is named as given ('acc' stays 'acc', 'mse' stays 'mse'), as in Keras' logs.
+    ``'accuracy'`` / ``'acc'`` (in any case: 'ACC', 'Accuracy', as compile accepts them in Keras)
+    needs the first batch's ``y_true`` and ``y_pred`` to pick its kind. The metric is named as
+    given ('acc' stays 'acc', 'mse' stays 'mse', 'CategoricalAccuracy' stays 'CategoricalAccuracy'),
+    as in Keras' logs; a class name gives an instance of that class.
     """
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
     if isinstance(identifier, str):
-        if identifier in ("accuracy", "acc"):
+        if identifier.lower() in ("accuracy", "acc"):
             if y_true is None or y_pred is None:
                 raise ValueError(f"metric {identifier!r}: needs y_true and y_pred to choose its kind")
             return accuracy_for(y_true, y_pred, name=identifier)
         if identifier in ALL:
             return ALL[identifier](name=identifier)
+        if identifier in CLASSES:
+            return CLASSES[identifier](name=identifier)
         if identifier in _LOSS_METRICS:
             return MeanMetricWrapper(losses.get(identifier), name=identifier)
-        known = sorted(["accuracy", "acc", *ALL, *_LOSS_METRICS])
+        known = sorted(["accuracy", "acc", *ALL, *_LOSS_METRICS, *CLASSES])
         close = difflib.get_close_matches(identifier, known, n=1)
         suggestion = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"unknown metric {identifier!r}; expected one of {known}.{suggestion}")

@@ -35,10 +35,41 @@ def twin_models(keras):
 
 
 def recorder(module, log):
-    def hook(name):
-        return lambda *args, **kwargs: log.append((name,) + tuple(arg for arg in args if isinstance(arg, int)))
+    """A LambdaCallback whose functions have exactly the arities Keras documents: ``lambda logs``,
+    ``lambda epoch, logs``, ``lambda batch, logs``. A hook called with fewer arguments (no logs)
+    fails with a TypeError; each call records the hook, its index and the keys of its logs."""
 
-    return module.callbacks.LambdaCallback(**{name: hook(name) for name in HOOKS})
+    def keys(logs):
+        return sorted(logs) if isinstance(logs, dict) else repr(logs)  # None or a non-dict shows as itself
+
+    hooks = {}
+    for name in HOOKS:
+        if "epoch" in name:
+            hooks[name] = lambda epoch, logs, name=name: log.append((name, epoch, keys(logs)))
+        elif "batch" in name:
+            hooks[name] = lambda batch, logs, name=name: log.append((name, batch, keys(logs)))
+        else:
+            hooks[name] = lambda logs, name=name: log.append((name, keys(logs)))
+    callback = module.callbacks.LambdaCallback()
+    for name, function in hooks.items():  # Keras' LambdaCallback names only six hooks as arguments
+        setattr(callback, name, function)
+    return callback
+
+
+def test_hooks_get_logs_as_keras_passes_them():
+    """No Keras needed: every hook gets a dict (on_train_end the last epoch's logs)."""
+    model = tk.Sequential([tk.Input(shape=(3,)), tk.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = data()
+    log = []
+    model.fit(x, y, epochs=2, batch_size=8, validation_split=0.2, verbose=0, callbacks=[recorder(tk, log)])
+    assert log[0] == ("on_train_begin", []) and log[1] == ("on_epoch_begin", 0, [])
+    assert ("on_train_batch_begin", 0, []) in log
+    assert log[-1] == ("on_train_end", ["accuracy", "loss", "val_accuracy", "val_loss"])
+    seen = []
+    callback = tk.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: seen.append((epoch, logs)))
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[callback])  # the Keras documentation's own example
+    assert seen == [(0, {}), (1, {})]
 
 
 def test_hooks_are_called_in_keras_order():
@@ -116,15 +147,27 @@ def test_callbacks_must_be_a_list_of_callbacks():
         callbacks.CallbackList([print])
 
 
-def test_terminate_on_nan_names_epoch_and_batch(capsys):
+def test_terminate_on_nan_prints_keras_line_with_the_batch_index(capsys):
     model = tk.Sequential([tk.Input(shape=(1,)), tk.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     x = np.ones((12, 1), dtype="float32")
     y = np.where(np.arange(12) == 9, np.nan, 1.0).astype("float32")  # the 3rd batch (of 4) of epoch 1 is NaN
     history = model.fit(x, y, epochs=3, batch_size=4, shuffle=False, verbose=0,
                         callbacks=[callbacks.TerminateOnNaN()])
-    assert "Epoch 1, batch 3: invalid loss (nan), terminating training" in capsys.readouterr().out
+    assert capsys.readouterr().out == "Batch 2: Invalid loss, terminating training\n"  # Keras' line, batch from 0
     assert history.epoch == [0] and math.isnan(history.history["loss"][0])
+    keras = pytest.importorskip("keras")  # the same line from Keras itself
+    theirs = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
+    theirs.compile(optimizer="sgd", loss="mse")
+    theirs.fit(x, y, epochs=3, batch_size=4, shuffle=False, verbose=0, callbacks=[keras.callbacks.TerminateOnNaN()])
+    assert capsys.readouterr().out == "Batch 2: Invalid loss, terminating training\n"
+
+
+def test_terminate_on_nan_can_raise():
+    model = tk.Sequential([tk.Input(shape=(1,)), tk.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch 0"):
+        model.fit(np.ones((4, 1)), np.full(4, np.nan), verbose=0, callbacks=[callbacks.TerminateOnNaN(raise_error=True)])
 
 
 # ---------------------------------------------------------------- the progress bar
@@ -156,11 +199,19 @@ def test_fit_output_has_keras_shape(capsys, verbose, epochs):
         assert expected[-1].startswith("2/2 " + "━" * 20 + " T T - accuracy: ")
 
 
-@pytest.mark.parametrize("value", [0.0, -0.0, 1e-3, 1.0001e-3, -2e-3, 4.2e-4, 0.25, 1234.56789, float("nan"), float("inf")])
-def test_logged_numbers_are_formatted_as_keras_formats_them(capsys, value):
+@pytest.mark.parametrize("verbose", [1, 2])
+@pytest.mark.parametrize("value", [0.0, -0.0, 1e-3, 1.0001e-3, -2e-3, -0.5, 4.2e-4, -4.2e-4, 0.25, 1234.56789,
+                                   float("nan"), float("inf"), float("-inf")])
+def test_logged_numbers_are_formatted_as_keras_formats_them(capsys, value, verbose):
+    """Keras' bar (verbose=1) tests abs(value) > 1e-3, its summary line (verbose=2) value > 1e-3."""
     keras = pytest.importorskip("keras")
-    keras.utils.Progbar(1, verbose=2).update(1, values=[("v", value)], finalize=True)
-    assert capsys.readouterr().out.rstrip().endswith(" - v: " + callbacks.format_value(value))
+    keras.utils.Progbar(1, verbose=verbose).update(1, values=[("v", value)], finalize=True)
+    theirs = final_lines(capsys.readouterr().out)[-1]  # verbose=1 writes '\r' and '\n' its own way
+    stream = io.StringIO()
+    callbacks.Progbar(1, verbose=verbose, stream=stream).update(1, {"v": value}, finalize=True)
+    ours = final_lines(stream.getvalue())[-1]
+    assert theirs.endswith(" - v: " + callbacks.format_value(value, verbose))
+    assert ours == theirs
 
 
 def test_evaluate_and_predict_output_has_keras_shape(capsys):

@@ -226,3 +226,18 @@ def test_serialize_round_trips_names_and_configs():
                       "config": {"name": "categorical_crossentropy", "reduction": "sum_over_batch_size",
                                  "from_logits": True, "axis": -1}}
     assert losses.CategoricalCrossentropy.from_config(config["config"]).fn_kwargs["from_logits"] is True
+
+
+@pytest.mark.parametrize("name", ["CategoricalCrossentropy", "MeanSquaredError", "SparseCategoricalCrossentropy",
+                                  "BinaryCrossentropy", "CosineSimilarity", "Hinge"])
+def test_loss_class_names_as_keras_get_accepts_them(name):
+    loss = losses.get(name)
+    assert type(loss).__name__ == name and losses.as_loss(name).name == loss.name
+
+
+def test_sparse_crossentropy_refuses_labels_outside_the_classes_instead_of_a_zero_loss():
+    y_pred = np.full((2, 10), 0.1)
+    with pytest.raises(ValueError, match=r"\[0, 10\), received the label 10\. labels 1\.\.10\? subtract 1"):
+        losses.sparse_categorical_crossentropy(np.array([1, 10]), y_pred)
+    with pytest.raises(ValueError, match="received the label 10"):
+        losses.SparseCategoricalCrossentropy().backward(np.array([1, 10]), y_pred)

@@ -124,3 +124,40 @@ def test_unknown_metrics_suggest_a_name():
         metrics.get(5)
     with pytest.raises(ValueError, match="needs y_true and y_pred"):
         metrics.get("accuracy")
+
+
+def test_metric_function_forms_are_exported_as_in_keras():
+    from teachkeras import losses, metrics
+
+    assert metrics.mean_squared_error is metrics.mse is losses.mean_squared_error
+    assert metrics.mean_absolute_error is metrics.mae is losses.mean_absolute_error
+    keras = pytest.importorskip("keras")
+    y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.5, 0.5]])
+    assert float(metrics.mean_squared_error(y_true, y_pred)[0]) == pytest.approx(
+        float(keras.metrics.mean_squared_error(y_true, y_pred)[0]))
+
+
+@pytest.mark.parametrize("cls, y_true, y_pred", [
+    ("MeanSquaredError", [1.0, 2.0], [1.5, 2.0]),
+    ("MeanAbsoluteError", [[1, 2]], [[1, 3]]),
+    ("CategoricalAccuracy", [[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]]),
+    ("SparseCategoricalAccuracy", [1, 0], [[0.2, 0.8], [0.3, 0.7]]),
+    ("BinaryAccuracy", [1, 0, 1], [0.9, 0.2, 0.1]),
+])
+def test_update_state_accepts_python_lists_as_keras_does(cls, y_true, y_pred):
+    from teachkeras import metrics
+
+    ours = getattr(metrics, cls)()
+    ours.update_state(y_true, y_pred)
+    keras = pytest.importorskip("keras")
+    theirs = getattr(keras.metrics, cls)()
+    theirs.update_state(y_true, y_pred)
+    assert ours.result() == pytest.approx(float(theirs.result()), rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["CategoricalAccuracy", "BinaryAccuracy", "MeanSquaredError", "MSE", "MAE"])
+def test_metric_class_names_and_capital_aliases(name):
+    from teachkeras import metrics
+
+    metric = metrics.get(name)
+    assert isinstance(metric, metrics.Metric) and metric.name == name

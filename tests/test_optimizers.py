@@ -499,12 +499,88 @@ def test_schedule_in_config_deserializes():
 def test_schedule_is_called_with_iterations_from_zero():
     calls = []
 
-    def schedule(step):
-        calls.append(step)
-        return 0.1
+    class Recording(schedules.LearningRateSchedule):
+        def __call__(self, step):
+            calls.append(step)
+            return 0.1
 
-    run(Adam(learning_rate=schedule))
+    run(Adam(learning_rate=Recording()))
     assert calls == [0, 1, 2, 3, 4]
+
+
+def test_a_plain_function_learning_rate_is_called_without_arguments_as_in_keras():
+    rates = iter([0.1, 0.2, 0.3, 0.4, 0.5])
+    weight = Variable(np.array([0.0]), name="w")
+    optimizer = SGD(learning_rate=lambda: next(rates))  # Keras' own form: a function of nothing
+    for _ in range(3):
+        optimizer.apply([np.array([1.0])], [weight])
+    np.testing.assert_allclose(weight.value, [-(0.1 + 0.2 + 0.3)])
+    assert float(optimizer.learning_rate) == 0.4
+
+
+def test_learning_rate_is_variable_like_as_in_keras():
+    optimizer = SGD(learning_rate=0.1)
+    rate = optimizer.learning_rate
+    assert float(rate) == 0.1 and rate.numpy().dtype == np.float32 and rate.numpy().shape == ()
+    assert rate * 2 == 0.2 and 1 - rate == pytest.approx(0.9) and rate / 2 == 0.05 and -rate == -0.1
+    assert f"{rate}" == "0.1" and f"{rate:.3f}" == "0.100" and rate > 0.05
+    optimizer.learning_rate.assign(0.5)
+    assert float(optimizer.learning_rate) == 0.5 and optimizer.current_learning_rate() == 0.5
+    optimizer.learning_rate = 0.25  # Keras allows setting it too
+    weight = Variable(np.array([1.0]), name="w")
+    optimizer.apply([np.array([1.0])], [weight])
+    assert weight.value.tolist() == [0.75]
+    with pytest.raises(ValueError, match="learning_rate must be a finite number >= 0"):
+        optimizer.learning_rate.assign(-1.0)
+
+
+def test_learning_rate_reads_the_schedule_now_and_cannot_be_assigned():
+    optimizer = SGD(learning_rate=schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5))
+    assert float(optimizer.learning_rate) == pytest.approx(0.1)
+    run(optimizer)  # five steps
+    assert float(optimizer.learning_rate) == pytest.approx(0.1 * 0.5 ** 5)
+    assert isinstance(optimizer.learning_rate_schedule, schedules.ExponentialDecay)
+    with pytest.raises(TypeError, match="cannot be set to a number"):
+        optimizer.learning_rate.assign(0.1)
+
+
+def test_learning_rate_matches_keras_reading_and_assign():
+    keras = pytest.importorskip("keras")
+    ours, theirs = SGD(learning_rate=0.1), keras.optimizers.SGD(learning_rate=0.1)
+    for optimizer in (ours, theirs):
+        optimizer.learning_rate.assign(0.3)
+    assert float(ours.learning_rate) == pytest.approx(float(theirs.learning_rate))
+    assert float(ours.learning_rate * 2) == pytest.approx(float(theirs.learning_rate * 2))
+
+
+@pytest.mark.parametrize("cls", [AdamW, Nadam, Adam, SGD])
+@pytest.mark.parametrize("argument", [{"lr": 0.01}, {"decay": 0.1}])
+def test_legacy_warnings_point_at_the_callers_line(cls, argument):
+    """The warning must be attributed to this file: Python's default filters show a
+    DeprecationWarning only when it comes from __main__, so a wrong stacklevel hides it."""
+    with pytest.warns(DeprecationWarning) as caught:
+        cls(**argument)
+    assert [warning.filename for warning in caught] == [__file__]
+
+
+def test_weight_decay_skips_variables_without_a_gradient():
+    kernel, frozen = Variable(np.ones(2), name="kernel"), Variable(np.ones(2), name="frozen")
+    optimizer = SGD(learning_rate=0.1, weight_decay=0.5)
+    optimizer.apply([np.zeros(2), None], [kernel, frozen])
+    assert kernel.value.tolist() == [0.95, 0.95] and frozen.value.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_learning_rate_must_be_finite(value):
+    with pytest.raises(ValueError, match=f"learning_rate must be a finite number >= 0.*received learning_rate={value}"):
+        SGD(learning_rate=value)
+
+
+def test_decay_none_means_no_decay():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        optimizer = SGD(learning_rate=0.1, decay=None)
+    assert optimizer.decay == 0.0 and "decay" not in optimizer.get_config()
 
 
 def test_legacy_decay_is_inverse_time_decay():
@@ -527,14 +603,15 @@ def test_legacy_lr_works_with_a_warning(cls):
 
 @pytest.mark.parametrize("cls", CLASSES)
 def test_negative_learning_rate(cls):
-    with pytest.raises(ValueError, match=r"learning_rate must be a number >= 0.*received -0\.1"):
+    with pytest.raises(ValueError, match=r"learning_rate must be a finite number >= 0.*received learning_rate=-0\.1"):
         cls(learning_rate=-0.1)
 
 
 @pytest.mark.parametrize("cls", CLASSES)
 def test_lr_and_learning_rate(cls):
-    with pytest.raises(ValueError, match="learning_rate= or the old lr=, not both"):
-        cls(learning_rate=0.1, lr=0.1)
+    with pytest.raises(ValueError, match=r"learning_rate= or the old lr=, not both; received learning_rate=0.1 and "
+                                         r"lr=0.2"):
+        cls(learning_rate=0.1, lr=0.2)
 
 
 @pytest.mark.parametrize("make, argument, value", [
@@ -605,7 +682,7 @@ def test_from_config_rebuilds_a_schedule_learning_rate():
 
     optimizer = Adam(learning_rate=schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5))
     copy = Adam.from_config(optimizer.get_config())
-    assert isinstance(copy.learning_rate, schedules.ExponentialDecay)
+    assert isinstance(copy.learning_rate_schedule, schedules.ExponentialDecay)
     copy.iterations = 10
     assert copy.current_learning_rate() == pytest.approx(0.05)
 

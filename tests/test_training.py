@@ -466,28 +466,49 @@ def test_bad_fit_arguments(argument, value, message):
         compiled().fit(x, labels, **{argument: value})
 
 
-def test_nan_loss_stops_with_epoch_and_batch(capsys):
+def nan_at(epoch_batches, bad_batch, batch_size=4):
+    """Regression data whose targets are NaN in one batch: the loss of exactly that batch is NaN."""
+    x = np.ones((epoch_batches * batch_size, 1), dtype="float32")
+    y = np.ones(epoch_batches * batch_size, dtype="float32")
+    y[bad_batch * batch_size] = np.nan
+    return x, y
+
+
+def test_nan_loss_with_terminate_on_nan_stops_and_prints_where(capsys):
+    x, y = nan_at(epoch_batches=4, bad_batch=2)
+    model = Sequential([tk.Input(shape=(1,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(x, y, epochs=5, batch_size=4, shuffle=False, verbose=0, callbacks=[callbacks.TerminateOnNaN()])
+    assert capsys.readouterr().out == "Batch 2: Invalid loss, terminating training\n"
+    assert history.epoch == [0] and math.isnan(history.history["loss"][-1])
+
+
+def test_nan_loss_stops_training_by_default_and_warns_once_where():
+    """Issue 3: a NaN loss stops training with a message naming epoch and batch (Keras trains on)."""
+    x, y = nan_at(epoch_batches=4, bad_batch=3)
+    seen = []
+    record = callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(batch))
+    model = Sequential([tk.Input(shape=(1,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(RuntimeWarning) as caught:
+        history = model.fit(x, y, epochs=5, batch_size=4, shuffle=False, verbose=0, callbacks=[record])
+    messages = [str(warning.message) for warning in caught]
+    assert len(messages) == 1 and caught[0].filename == __file__
+    assert "epoch 1/5, batch 3 (0-based" in messages[0]
+    for cause in ("learning rate too high", "NaN or inf in the inputs", "from_logits"):
+        assert cause in messages[0]
+    assert model.stop_training and seen == [0, 1, 2, 3]  # stopped at the end of batch 3
+    assert history.epoch == [0] and math.isnan(history.history["loss"][0])
+
+
+def test_nan_in_a_later_epoch_keeps_the_epochs_done():
     x, labels = blobs(samples=64)
     model = mlp()
     model.compile(optimizer=SGD(learning_rate=1e30), loss="sparse_categorical_crossentropy")
-    with np.errstate(all="ignore"):
-        history = model.fit(x * 1e3, labels, epochs=5, batch_size=8, verbose=0,
-                            callbacks=[callbacks.TerminateOnNaN()])
-    message = capsys.readouterr().out
-    assert "invalid loss (nan), terminating training" in message
-    epoch, batch = [int(word.rstrip(":,")) for word in message.split()[1:4:2]]
-    assert len(history.epoch) == epoch and batch <= 8
-    assert math.isnan(history.history["loss"][-1])
-
-
-def test_nan_loss_without_terminate_on_nan_warns_once_where():
-    x, labels = blobs(samples=64)
-    model = mlp()
-    model.compile(optimizer=SGD(learning_rate=1e30), loss="sparse_categorical_crossentropy")
-    with pytest.warns(RuntimeWarning, match=r"loss became nan at epoch \d+, batch \d+.*TerminateOnNaN") as caught:
+    with pytest.warns(RuntimeWarning, match=r"loss became nan at epoch \d+/20, batch \d+ \(0-based"):
         with np.errstate(all="ignore"):
-            model.fit(x * 1e3, labels, epochs=2, batch_size=8, verbose=0)
-    assert len([warning for warning in caught if "loss became" in str(warning.message)]) == 1
+            history = model.fit(x * 1e3, labels, epochs=20, batch_size=8, verbose=0)
+    assert len(history.epoch) < 20 and math.isnan(history.history["loss"][-1])
 
 
 def test_compile_without_loss_predicts_but_does_not_fit():
@@ -549,16 +570,159 @@ def test_history_matches_keras(loss, targets, activation, metrics):
     np.testing.assert_allclose(model.train_on_batch(x[:16], y[:16]), twin.train_on_batch(x[:16], y[:16]), rtol=1e-5)
 
 
-def test_class_weight_matches_keras():
+@pytest.mark.parametrize("validation_split", [0.0, 0.25])
+def test_class_weight_matches_keras(validation_split):
+    """With validation_split, Keras weights the training samples only: val_loss is unweighted."""
     keras = pytest.importorskip("keras")
     x, labels = blobs(samples=48)
     model = mlp()
     model.compile(optimizer=SGD(learning_rate=0.05), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     twin = keras_twin(model, keras, "sparse_categorical_crossentropy", 0.05, ["accuracy"])
-    kwargs = dict(epochs=2, batch_size=10, shuffle=False, verbose=0, class_weight={0: 2.0, 2: 0.25})
+    kwargs = dict(epochs=2, batch_size=10, shuffle=False, verbose=0, class_weight={0: 2.0, 2: 0.25},
+                  validation_split=validation_split)
     ours, theirs = model.fit(x, labels, **kwargs).history, twin.fit(x, labels, **kwargs).history
+    assert list(ours) == list(theirs)
     for key in theirs:
         np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5, err_msg=key)
+    if validation_split:  # and the unweighted loss of the last rows is what val_loss reports
+        unweighted = model.evaluate(x[36:], labels[36:], verbose=0)[0]
+        assert ours["val_loss"][-1] == pytest.approx(unweighted, rel=1e-5)
+
+
+# ---------------------------------------------------------------- sparse labels out of range
+
+
+@pytest.mark.parametrize("labels, bad", [([1, 2, 3], 3), ([0, -1, 2], -1)])
+def test_sparse_labels_out_of_range_name_the_label_and_the_fix(labels, bad):
+    y_pred = np.full((3, 3), 1 / 3)
+    model = Sequential([tk.Input(shape=(2,)), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x = np.zeros((3, 2))
+    for check in (lambda: losses.sparse_categorical_crossentropy(np.array(labels), y_pred),
+                  lambda: losses.SparseCategoricalCrossentropy()(np.array(labels), y_pred),
+                  lambda: model.fit(x, np.array(labels), verbose=0),
+                  lambda: model.evaluate(x, np.array(labels), verbose=0),
+                  lambda: model.train_on_batch(x, np.array(labels))):
+        with pytest.raises(ValueError, match=rf"class index in the model's 3 classes, \[0, 3\), received the label {bad}"):
+            check()
+    with pytest.raises(ValueError, match=r"labels 1\.\.3\? subtract 1.*use Dense\(4\)"):
+        model.fit(x, np.array([1, 2, 3]), verbose=0)
+
+
+def test_sparse_labels_out_of_range_are_caught_when_the_model_builds_late():
+    model = Sequential([layers.Dense(3, activation="softmax")])  # no input shape: classes known at the first batch
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"received the label 10.*Dense\(11\)"):
+        model.fit(np.zeros((4, 2)), np.array([0, 1, 2, 10]), verbose=0)
+
+
+def test_fractional_sparse_labels_are_refused_not_truncated():
+    model = Sequential([tk.Input(shape=(2,)), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="labels must be whole class indices.*received the label 1.5"):
+        model.fit(np.zeros((2, 2)), np.array([0.0, 1.5]), verbose=0)
+    with pytest.raises(ValueError, match="received the label 2.7"):
+        losses.sparse_categorical_crossentropy(np.array([2.7]), np.full((1, 3), 1 / 3))
+    with pytest.raises(ValueError, match="received the label nan"):
+        losses.sparse_categorical_crossentropy(np.array([np.nan]), np.full((1, 3), 1 / 3))
+
+
+def test_sparse_labels_checked_once_per_fit_on_torch_too():
+    torch = pytest.importorskip("torch")
+    model = Sequential([tk.Input(shape=(2,)), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="received the label 3"):
+        model.fit(torch.zeros(4, 2), torch.tensor([0, 1, 2, 3]), verbose=0)
+
+
+# ---------------------------------------------------------------- smaller Keras behaviours
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
+def test_zero_samples_are_an_error_as_in_keras(method):
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    arguments = (np.zeros((0, 4)),) if method == "predict" else (np.zeros((0, 4)), np.zeros(0, dtype=int))
+    with pytest.raises(ValueError, match=f"{method}: num_samples should be a positive integer"):
+        getattr(model, method)(*arguments, verbose=0)
+
+
+def test_sample_weight_may_be_a_column():
+    x, labels = blobs(samples=16)
+    weights = np.linspace(0.5, 2.0, 16)
+    model, twin = mlp(), mlp()
+    twin.set_weights(model.get_weights())
+    for network in (model, twin):
+        network.compile(optimizer=SGD(0.1), loss="sparse_categorical_crossentropy")
+    flat = model.fit(x, labels, sample_weight=weights, shuffle=False, verbose=0).history["loss"]
+    column = twin.fit(x, labels, sample_weight=weights[:, None], shuffle=False, verbose=0).history["loss"]
+    assert flat == column
+    with pytest.raises(ValueError, match=r"shape \(n,\) or \(n, 1\), received shape \(16, 2\)"):
+        model.fit(x, labels, sample_weight=np.ones((16, 2)), verbose=0)
+
+
+@pytest.mark.parametrize("name", ["ACC", "Accuracy", "acc"])
+def test_accuracy_names_are_case_insensitive_as_in_keras_compile(name):
+    x, labels = blobs(samples=16)
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=[name])
+    logs = model.evaluate(x, labels, verbose=0, return_dict=True)
+    assert set(logs) == {"loss", name}
+
+
+def test_metric_and_loss_class_names_as_keras_get_accepts_them():
+    keras = pytest.importorskip("keras")
+    x, labels = blobs(samples=16)
+    one_hot = tk.utils.to_categorical(labels, 3)
+    model = mlp()
+    model.compile(optimizer="sgd", loss="CategoricalCrossentropy", metrics=["CategoricalAccuracy", "MeanSquaredError"])
+    twin = keras_twin(model, keras, "CategoricalCrossentropy", 0.01, ["CategoricalAccuracy", "MeanSquaredError"])
+    ours, theirs = model.evaluate(x, one_hot, verbose=0, return_dict=True), twin.evaluate(x, one_hot, verbose=0,
+                                                                                           return_dict=True)
+    assert sorted(ours) == sorted(theirs)
+    for key in theirs:
+        assert ours[key] == pytest.approx(theirs[key], rel=1e-5), key
+
+
+@pytest.mark.parametrize("verbose, expected_output", [(True, True), (False, False)])
+def test_verbose_true_and_false_mean_1_and_0(capsys, verbose, expected_output):
+    x, labels = blobs(samples=16)
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(x, labels, verbose=verbose)
+    model.evaluate(x, labels, verbose=verbose)
+    model.predict(x, verbose=verbose)
+    assert bool(capsys.readouterr().out) == expected_output
+
+
+def test_sequential_refuses_a_string():
+    with pytest.raises(TypeError, match="received the string 'dense'"):
+        Sequential("dense")
+
+
+def test_summary_accepts_keras_arguments_and_marks_unbuilt_layers(capsys):
+    unbuilt = Sequential([layers.Dense(2)])
+    unbuilt.summary()
+    assert "0 (unbuilt)" in capsys.readouterr().out
+    model = mlp()
+    model.summary(line_length=70, positions=[0.4, 0.7, 1.0], expand_nested=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines[1]) == 70 and all(len(line) <= 70 for line in lines)
+    model.summary(show_trainable=True, layer_range=["dense_1", "dense_1"])
+    text = capsys.readouterr().out
+    assert "Trainable" in text and "dense_1 (Dense)" in text and "dense (Dense)" not in text
+    with pytest.raises(ValueError, match="layer_range=\\['nothing', 'dense'\\] matches no range"):
+        model.summary(layer_range=["nothing", "dense"])
+
+
+def test_input_layer_input_shape_and_batch_size_as_in_keras():
+    with pytest.warns(UserWarning, match="input_shape` is deprecated"):
+        layer = layers.InputLayer(input_shape=(4,))
+    assert layer.batch_shape == (None, 4)
+    model = Sequential([tk.Input(shape=(4,), batch_size=8), layers.Dense(2)])
+    assert model.output_shape == (8, 2) and model.layers[0].output_shape == (8, 2)
+    keras = pytest.importorskip("keras")
+    assert keras.Sequential([keras.Input(shape=(4,), batch_size=8), keras.layers.Dense(2)]).output_shape == (8, 2)
 
 
 # ---------------------------------------------------------------- the notes' examples

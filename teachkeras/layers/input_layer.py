@@ -15,6 +15,8 @@ of a later chapter calls layers on these placeholders.)
 __all__ = ['KerasTensor', 'InputLayer', 'Input']
 
 
+import warnings
+
 from teachkeras.backend import floatx, standardize_dtype
 from teachkeras.layers.base import Layer, _shape_tuple
 
@@ -46,8 +48,15 @@ class InputLayer(Layer):
         batch_shape: ``(batch_size,) + shape`` in one argument, instead of the two above.
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None, input_shape=None,
+                 **kwargs):
         super().__init__(name=name, dtype=dtype, **kwargs)
+        if input_shape is not None:  # Keras 3 still accepts the old name, with this same warning
+            if shape is not None:
+                raise ValueError(f"InputLayer {self.name!r}: pass shape or the old input_shape, not both; received "
+                                 f"shape={shape!r}, input_shape={input_shape!r}")
+            warnings.warn("Argument `input_shape` is deprecated. Use `shape` instead.", UserWarning, stacklevel=2)
+            shape = input_shape
         if batch_shape is not None:
             if shape is not None or batch_size is not None:
                 raise ValueError(f"InputLayer {self.name!r}: pass batch_shape, or shape and batch_size, not both")

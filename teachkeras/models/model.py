@@ -32,6 +32,7 @@ __all__ = ['LEGACY_FIT_ARGUMENTS', 'LEGACY_COMPILE_ARGUMENTS', 'Model']
 
 import math
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -158,7 +159,7 @@ class Model(Layer):
             if not isinstance(given, (list, tuple)):
                 raise ValueError(f"compile: {argument} must be a list, received {given!r}")
             for identifier in given:
-                if not (isinstance(identifier, str) and identifier in ("accuracy", "acc")):
+                if not (isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc")):
                     metrics_module.get(identifier)  # fail now on an unknown name, not in fit
                 specs.append((identifier, weighted))
         self._compiled_metrics = specs
@@ -254,15 +255,24 @@ class Model(Layer):
         if y is None:
             raise ValueError(f"{argument}: fit and evaluate need targets, received None")
         sparse = getattr(self.loss, "fn", None) is losses.sparse_categorical_crossentropy
-        if is_torch(y):
-            xp = namespace(y)
-            return xp.astype(y, xp.int64) if sparse else xp.astype(y, getattr(xp, self.dtype))
-        array = np.asarray(y)
-        if array.dtype.kind not in "fiub":
-            raise ValueError(f"{argument}: expected numbers, received an array of dtype {array.dtype}")
-        if sparse:
-            return array.astype(np.int64, copy=False)
-        return array.astype(self.dtype, copy=False)
+        if not is_torch(y):
+            y = np.asarray(y)
+            if y.dtype.kind not in "fiub":
+                raise ValueError(f"{argument}: expected numbers, received an array of dtype {y.dtype}")
+        xp = namespace(y)
+        if not sparse:
+            return xp.astype(y, getattr(xp, self.dtype), copy=False)
+        # Sparse labels are checked here, once for the whole array (whole numbers, in range), so
+        # that each training step only repeats the loss's cheap min/max test.
+        losses.check_class_labels(y, self._output_classes(), self.loss.name)
+        return xp.astype(y, xp.int64, copy=False)
+
+    def _output_classes(self):
+        """The number of outputs (classes) when the model already knows its output shape."""
+        shape = getattr(self, "output_shape", None)
+        if isinstance(shape, tuple) and shape and isinstance(shape[-1], numbers.Integral):
+            return int(shape[-1])
+        return None
 
     @staticmethod
     def _check_lengths(method, x, y, sample_weight=None):
@@ -284,10 +294,18 @@ class Model(Layer):
         if sample_weight is None:
             return None
         weights = np.asarray(to_numpy(sample_weight), dtype=self.dtype)
+        if weights.ndim == 2 and weights.shape[1] == 1:  # a column of weights, as Keras accepts
+            weights = weights[:, 0]
         if weights.ndim != 1:
-            raise ValueError(f"{method}: sample_weight must have one weight per sample, shape (n,), "
+            raise ValueError(f"{method}: sample_weight must have one weight per sample, shape (n,) or (n, 1), "
                              f"received shape {weights.shape}")
         return weights
+
+    @staticmethod
+    def _check_not_empty(method, x):
+        if x.shape[0] == 0:
+            raise ValueError(f"{method}: num_samples should be a positive integer (as Keras says); x has no "
+                             f"samples, shape {tuple(x.shape)}")
 
     def _batch(self, array, indices):
         """Rows ``indices`` (a slice or an index array) of ``array``, on the model's device."""
@@ -345,8 +363,11 @@ class Model(Layer):
             )
 
         x = self._standardize_inputs(x)
+        self._check_not_empty("fit", x)
         y = self._standardize_targets(y)
-        sample_weight = self._standardize_sample_weight(sample_weight, class_weight, y, "fit")
+        if sample_weight is not None and class_weight is not None:
+            raise ValueError("fit: pass sample_weight or class_weight, not both")
+        sample_weight = self._standardize_sample_weight(sample_weight, None, y, "fit")
         self._check_lengths("fit", x, y, sample_weight)
 
         validation = None
@@ -362,13 +383,15 @@ class Model(Layer):
             validation = (x[split_at:], y[split_at:], None if sample_weight is None else sample_weight[split_at:])
             x, y = x[:split_at], y[:split_at]
             sample_weight = None if sample_weight is None else sample_weight[:split_at]
+        if class_weight is not None:  # after the split: Keras weights the training samples only
+            sample_weight = self._standardize_sample_weight(None, class_weight, y, "fit")
 
         samples = x.shape[0]
         steps = math.ceil(samples / batch_size)
         callback_list = self._callbacks(callbacks, verbose, epochs=epochs, steps=steps)
         random = RandomGenerator()  # seeded from teachkeras' global generator: set_random_seed repeats it
         self.stop_training = False
-        self._nan_warned = False
+        epoch_logs = None  # what on_train_end receives: the last epoch's logs
         callback_list.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -386,8 +409,8 @@ class Model(Layer):
                 loss_value = self._train_step(
                     self._batch(x, indices), self._batch(y, indices), self._batch(sample_weight, indices)
                 )
-                self._warn_if_not_finite(loss_value, epoch, step, callback_list)
                 callback_list.on_train_batch_end(step, self._logs())
+                self._stop_if_not_finite(loss_value, epoch, epochs, step, callback_list)
                 if self.stop_training:
                     break
             epoch_logs = self._logs()
@@ -400,7 +423,7 @@ class Model(Layer):
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
-        callback_list.on_train_end()
+        callback_list.on_train_end(epoch_logs)
         return self.history
 
     def _reject_fit_arguments(self, kwargs):
@@ -441,19 +464,22 @@ class Model(Layer):
             callback_list.append(callbacks_module.History())
         return callback_list
 
-    def _warn_if_not_finite(self, loss_value, epoch, step, callback_list):
-        if math.isfinite(loss_value) or self._nan_warned:
+    def _stop_if_not_finite(self, loss_value, epoch, epochs, step, callback_list):
+        """A NaN or infinite batch loss ends training after that batch (Keras trains on; nothing useful
+        follows a NaN, see docs/design.md). The warning says where; TerminateOnNaN, if given, has
+        already printed Keras' own line, so it is not repeated."""
+        if math.isfinite(loss_value):
             return
-        self._nan_warned = True
-        if not any(isinstance(c, callbacks_module.TerminateOnNaN) for c in callback_list):
-            warnings.warn(
-                f"fit: the loss became {loss_value} at epoch {epoch + 1}, batch {step + 1}; training goes on "
-                "(as in Keras) but the weights are no longer finite. Pass "
-                "callbacks=[teachkeras.callbacks.TerminateOnNaN()] to stop there, and lower the learning rate.",
-                RuntimeWarning, stacklevel=3,
-            )
-
-    _nan_warned = False
+        self.stop_training = True
+        if any(isinstance(c, callbacks_module.TerminateOnNaN) for c in callback_list):
+            return
+        warnings.warn(
+            f"fit: the loss became {loss_value} at epoch {epoch + 1}/{epochs}, batch {step} (0-based, as "
+            "callbacks number batches); training stopped there and the history keeps the epochs done. "
+            "Usual causes: a learning rate too high, NaN or inf in the inputs, or the log of 0 (probabilities "
+            "given to a loss with from_logits=True, or a loss on probabilities fed values outside [0, 1]).",
+            RuntimeWarning, stacklevel=3,
+        )
 
     # ------------------------------------------------------------ evaluate and predict
 
@@ -472,6 +498,7 @@ class Model(Layer):
         batch_size = _check_batch_size(batch_size, "evaluate")
         verbose = _check_verbose(verbose, "evaluate")
         x = self._standardize_inputs(x)
+        self._check_not_empty("evaluate", x)
         y = self._standardize_targets(y)
         sample_weight = self._standardize_sample_weight(sample_weight, None, y, "evaluate")
         self._check_lengths("evaluate", x, y, sample_weight)
@@ -502,6 +529,7 @@ class Model(Layer):
         batch_size = _check_batch_size(batch_size, "predict")
         verbose = _check_verbose(verbose, "predict")
         x = self._standardize_inputs(x)
+        self._check_not_empty("predict", x)
         samples = x.shape[0]
         steps = math.ceil(samples / batch_size)
         callback_list = self._callbacks(callbacks, verbose, epochs=1, steps=steps)
@@ -513,8 +541,6 @@ class Model(Layer):
             outputs.append(to_numpy(self(self._batch(x, indices), training=False)))
             callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
         callback_list.on_predict_end()
-        if not outputs:
-            raise ValueError(f"predict: x has no samples (shape {tuple(x.shape)})")
         return np.concatenate(outputs, axis=0)
 
     def predict_on_batch(self, x):
@@ -583,21 +609,44 @@ class Model(Layer):
         for variable, value in zip(expected, weights):
             variable.assign(value)
 
-    def summary(self, print_fn=None):
-        """Print a table of the layers, their output shapes and parameter counts."""
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        """Print a table of the layers, their output shapes and parameter counts (Keras' arguments).
+
+        Args:
+            line_length: total width of the table (default: as wide as its contents).
+            positions: where the columns end, as fractions of ``line_length`` (Keras' default
+                ``[0.45, 0.8, 1.0]``) or as absolute positions; used with ``line_length``.
+            print_fn: called with the whole table (default ``print``).
+            expand_nested: accepted for Keras compatibility; the layers of a nested model are
+                not listed (no model of this chapter nests one), so it changes nothing here.
+            show_trainable: add a column saying whether each layer is trainable.
+            layer_range: ``[first_name, last_name]``: list only the layers from the first whose
+                name matches ``first_name`` to the first after it matching ``last_name``.
+        A layer without weights yet (no input shape known) shows ``0 (unbuilt)``, as in Keras.
+        """
         print_fn = print_fn or print
-        rows = [(f"{layer.name} ({type(layer).__name__})", _output_shape_text(layer), layer.count_params())
-                for layer in self.layers]
+        layers = self._layers_in_range(layer_range)
+        rows = [(f"{layer.name} ({type(layer).__name__})", _output_shape_text(layer),
+                 f"{layer.count_params():,}" if layer.built else "0 (unbuilt)") for layer in layers]
+        if show_trainable:
+            rows = [row + ("Y" if layer.trainable else "N",) for row, layer in zip(rows, layers)]
         trainable = sum(math.prod(weight.shape) for weight in self.trainable_weights)
-        total = self.count_params() if self.built or not rows else sum(row[2] for row in rows)
-        widths = [max([len("Layer (type)")] + [len(row[0]) for row in rows]) + 2,
-                  max([len("Output Shape")] + [len(row[1]) for row in rows]) + 2,
-                  max([len("Param #")] + [len(f"{row[2]:,}") for row in rows])]
-        rule = "─" * (sum(widths) + 4)
-        lines = [f'Model: "{self.name}"', rule,
-                 f"{'Layer (type)':<{widths[0]}}  {'Output Shape':<{widths[1]}}{'Param #':>{widths[2]}}", rule]
-        for name, shape, count in rows:
-            lines.append(f"{name:<{widths[0]}}  {shape:<{widths[1]}}{count:>{widths[2]},}")
+        total = self.count_params()
+        headers = ("Layer (type)", "Output Shape", "Param #") + (("Trainable",) if show_trainable else ())
+        widths = [max([len(header)] + [len(row[column]) for row in rows]) for column, header in enumerate(headers)]
+        widths[0] += 2
+        widths[1] += 2
+        if line_length is not None:
+            widths[:3] = _column_widths(line_length, positions, sum(widths[3:]) + 4 * len(widths[3:]))
+        rule = "─" * (sum(widths) + 4 * len(widths[2:]))
+
+        def line(cells):
+            text = f"{cells[0][:widths[0]]:<{widths[0]}}  {cells[1][:widths[1]]:<{widths[1]}}{cells[2]:>{widths[2]}}"
+            return text + "".join(f"    {cell:>{width}}" for cell, width in zip(cells[3:], widths[3:]))
+
+        lines = [f'Model: "{self.name}"', rule, line(headers), rule]
+        lines.extend(line(row) for row in rows)
         lines.append(rule)
         itemsize = np.dtype(self.dtype).itemsize
         lines.append(f" Total params: {total:,} ({_format_bytes(total * itemsize)})")
@@ -607,6 +656,35 @@ class Model(Layer):
 
     def count_params(self):
         return sum(math.prod(weight.shape) for weight in self.weights)
+
+    def _layers_in_range(self, layer_range):
+        layers = self.layers
+        if layer_range is None:
+            return layers
+        if not (isinstance(layer_range, (list, tuple)) and len(layer_range) == 2
+                and all(isinstance(name, str) for name in layer_range)):
+            raise ValueError(f"summary: layer_range must be a list of two layer names, received {layer_range!r}")
+        names = [layer.name for layer in layers]
+        first = next((index for index, name in enumerate(names) if re.match(layer_range[0], name)), None)
+        last = next((index for index, name in enumerate(names)
+                     if first is not None and index >= first and re.match(layer_range[1], name)), None)
+        if first is None or last is None:
+            raise ValueError(f"summary: layer_range={list(layer_range)} matches no range of layers; "
+                             f"the layers are {names}")
+        return layers[first:last + 1]
+
+
+def _column_widths(line_length, positions, extra):
+    """Widths of the name, shape and count columns so that the table is ``line_length`` wide."""
+    if isinstance(line_length, bool) or not isinstance(line_length, numbers.Integral) or line_length < 20:
+        raise ValueError(f"summary: line_length must be an integer >= 20, received line_length={line_length!r}")
+    positions = [0.45, 0.8, 1.0] if positions is None else list(positions)
+    if len(positions) < 3:
+        raise ValueError(f"summary: positions needs the ends of 3 columns, received positions={positions!r}")
+    available = line_length - extra
+    ends = [round(available * p) if p <= 1 else int(p) for p in positions[:3]]
+    widths = [ends[0], ends[1] - ends[0] - 2, available - 2 - ends[1]]  # 2 spaces after the name column
+    return [max(width, 1) for width in widths]
 
 
 def _output_shape_text(layer):
@@ -630,10 +708,11 @@ def _check_batch_size(batch_size, method):
 
 
 def _check_verbose(verbose, method):
-    if verbose == "auto":
+    """'auto' is 1 (the bar); True and False count as 1 and 0, as in Keras."""
+    if isinstance(verbose, str) and verbose == "auto":
         return 1
-    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
-        raise ValueError(f"{method}: verbose must be 'auto', 0, 1 or 2, received verbose={verbose!r}")
+    if not isinstance(verbose, numbers.Integral) or verbose not in (0, 1, 2):
+        raise ValueError(f"{method}: verbose must be 'auto', 0, 1 or 2 (or True / False), received verbose={verbose!r}")
     return int(verbose)
 
 

@@ -36,6 +36,9 @@ class Sequential(Model):
         self._input_layer = None
         self.output_shape = None
         if layers is not None:
+            if isinstance(layers, str):
+                raise TypeError(f"Sequential: layers must be a list of Layer instances, received the string {layers!r}; "
+                                "write Sequential([Dense(10), ...]) (layers are objects, not names)")
             if isinstance(layers, (Layer, KerasTensor)) or not hasattr(layers, "__iter__"):
                 raise TypeError(f"Sequential: layers must be a list of layers, received {layers!r}")
             for layer in layers:
@@ -95,17 +98,22 @@ class Sequential(Model):
 
     def build(self, input_shape):
         """Build each layer in turn, passing shapes along: weights exist before any data."""
-        self._built_input_shape = (None,) + tuple(input_shape)[1:]
+        self._built_input_shape = (self._declared_batch_size(),) + tuple(input_shape)[1:]
         self._build_layers(self._layers, input_shape)
 
+    def _declared_batch_size(self):
+        """``Input(shape, batch_size=8)`` fixes the batch axis of every shape; otherwise it is None."""
+        return self._input_layer.batch_size if self._input_layer is not None else None
+
     def _build_layers(self, layers, input_shape):
+        batch = self._declared_batch_size()
         shape = tuple(input_shape)
         for layer in layers:
             if not layer.built:
                 layer.build_for(shape)
             shape = tuple(layer.compute_output_shape(shape))
-            layer.output_shape = (None,) + shape[1:]
-        self.output_shape = (None,) + shape[1:]
+            layer.output_shape = (batch,) + shape[1:]
+        self.output_shape = (batch,) + shape[1:]
         self.built = True
 
     def call(self, inputs, training=False):

@@ -12,19 +12,122 @@ only ``build`` (create slots) and ``update_step`` (the rule), so the rule reads 
 ``exclude_from_weight_decay`` exempts variables such as biases. Clipping follows Keras 3: ``clipnorm`` rescales each gradient to norm at most ``clipnorm``
 (per variable), ``global_clipnorm`` rescales all of them together, ``clipvalue`` clips each
 element to [-clipvalue, clipvalue]. ``learning_rate`` may be a number or a schedule (any
-callable of the iteration count). The notes' ``decay=`` (Keras 2) still works, with a
-DeprecationWarning: the step's rate is ``learning_rate / (1 + decay * iterations)``.
+callable of no arguments, as in Keras, ``lambda: 0.01``); ``optimizer.learning_rate`` reads and
+sets it as in Keras (``float(optimizer.learning_rate)``, ``optimizer.learning_rate.assign(0.1)``).
+The notes' ``decay=`` (Keras 2) still works, with a DeprecationWarning: the step's rate is
+``learning_rate / (1 + decay * iterations)``.
 """
 
-__all__ = ['Optimizer']
+__all__ = ['LearningRate', 'Optimizer']
 
 
 import math
 import numbers
 import re
+import sys
 import warnings
 
-from teachkeras.backend import namespace
+import numpy as np
+
+from teachkeras.backend import floatx, namespace
+
+
+def _stacklevel_outside_optimizers():
+    """The ``stacklevel`` that points a warning at the first frame outside teachkeras.optimizers.
+
+    A fixed number is wrong for some class or other: AdamW's ``__init__`` calls Adam's, which calls
+    this base's, so the user's line is one frame further up than for SGD. Python's default filters
+    show a DeprecationWarning only when it is attributed to ``__main__``, so a wrong level hides it.
+    """
+    frame, level = sys._getframe(1), 1  # level 1: the function that calls warnings.warn
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("teachkeras.optimizers"):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _is_schedule(learning_rate):
+    """A LearningRateSchedule (chapter 06) is called with the step; any other callable with nothing."""
+    return any(cls.__name__ == "LearningRateSchedule" for cls in type(learning_rate).__mro__)
+
+
+class LearningRate:
+    """``optimizer.learning_rate``: the current rate, variable-like as in Keras.
+
+    ``float(rate)``, ``rate.numpy()`` and arithmetic with numbers read the rate now in force: the
+    number, the schedule at the optimizer's current step, or the value of a zero-argument
+    callable. ``rate.assign(0.1)`` changes a numeric rate (a schedule's rate cannot be set).
+    """
+
+    def __init__(self, optimizer):
+        self._optimizer = optimizer
+
+    def assign(self, value):
+        self._optimizer.learning_rate = value
+
+    def numpy(self):
+        return np.asarray(float(self), dtype=floatx())
+
+    def __float__(self):
+        return self._optimizer._scheduled_learning_rate()
+
+    def __repr__(self):
+        return f"<LearningRate value={float(self)}>"
+
+    def __str__(self):
+        return str(float(self))
+
+    def __format__(self, spec):
+        return format(float(self), spec)
+
+    def __round__(self, digits=None):
+        return round(float(self), digits)
+
+    def __neg__(self):
+        return -float(self)
+
+    def __add__(self, other):
+        return float(self) + other
+
+    def __radd__(self, other):
+        return other + float(self)
+
+    def __sub__(self, other):
+        return float(self) - other
+
+    def __rsub__(self, other):
+        return other - float(self)
+
+    def __mul__(self, other):
+        return float(self) * other
+
+    def __rmul__(self, other):
+        return other * float(self)
+
+    def __truediv__(self, other):
+        return float(self) / other
+
+    def __rtruediv__(self, other):
+        return other / float(self)
+
+    def __pow__(self, other):
+        return float(self) ** other
+
+    def __eq__(self, other):
+        return float(self) == other
+
+    def __lt__(self, other):
+        return float(self) < other
+
+    def __le__(self, other):
+        return float(self) <= other
+
+    def __gt__(self, other):
+        return float(self) > other
+
+    def __ge__(self, other):
+        return float(self) >= other
+
+    __hash__ = None  # it changes, so it cannot be a dict key
 
 
 class Optimizer:
@@ -37,23 +140,25 @@ class Optimizer:
                  name=None, **kwargs):
         if "lr" in kwargs:
             if learning_rate is not None:
-                raise ValueError(f"{type(self).__name__}: pass learning_rate= or the old lr=, not both")
+                raise ValueError(f"{type(self).__name__}: pass learning_rate= or the old lr=, not both; received "
+                                 f"learning_rate={learning_rate!r} and lr={kwargs['lr']!r}")
             warnings.warn(
                 f"{type(self).__name__}: lr= is the Keras 2 spelling, use learning_rate=",
-                DeprecationWarning, stacklevel=3,
+                DeprecationWarning, stacklevel=_stacklevel_outside_optimizers(),
             )
             learning_rate = kwargs.pop("lr")
         if learning_rate is None:
             learning_rate = self.DEFAULT_LEARNING_RATE
         decay = kwargs.pop("decay", 0.0)
+        decay = 0.0 if decay is None else decay  # None means "no decay", as 0 does
         if decay:
             warnings.warn(
                 f"{type(self).__name__}: decay= is the Keras 2 spelling (removed in Keras 3) of "
                 "learning_rate / (1 + decay * iterations); a learning-rate schedule says the same",
-                DeprecationWarning, stacklevel=3,
+                DeprecationWarning, stacklevel=_stacklevel_outside_optimizers(),
             )
-            if not (isinstance(decay, numbers.Real) and decay >= 0):
-                raise ValueError(f"{type(self).__name__}: decay must be a number >= 0, received {decay!r}")
+            if isinstance(decay, bool) or not (isinstance(decay, numbers.Real) and 0 <= decay < math.inf):
+                raise ValueError(f"{type(self).__name__}: decay must be a finite number >= 0, received {decay!r}")
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
         if sum(option is not None for option in (clipnorm, clipvalue, global_clipnorm)) > 1:
@@ -65,19 +170,12 @@ class Optimizer:
                                 ("global_clipnorm", global_clipnorm)]:
             if value is not None and not (isinstance(value, numbers.Real) and value > 0):
                 raise ValueError(f"{type(self).__name__}: {argument} must be a number > 0, received {value!r}")
-        if not callable(learning_rate):
-            if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) or learning_rate < 0:
-                raise ValueError(
-                    f"{type(self).__name__}: learning_rate must be a number >= 0 or a schedule, "
-                    f"received {learning_rate!r}"
-                )
-            learning_rate = float(learning_rate)
         if weight_decay is not None and (isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real)
                                          or weight_decay < 0):
             raise ValueError(
                 f"{type(self).__name__}: weight_decay must be a number >= 0 or None, received weight_decay={weight_decay!r}"
             )
-        self.learning_rate = learning_rate
+        self.learning_rate = learning_rate  # checked by the setter below
         self.weight_decay = None if weight_decay is None else float(weight_decay)
         self._excluded_ids, self._excluded_pattern = set(), None
         self.decay = float(decay)
@@ -114,12 +212,48 @@ class Optimizer:
 
     # ------------------------------------------------------------ applying gradients
 
+    @property
+    def learning_rate(self):
+        """The rate as a variable-like LearningRate (``float()``, ``numpy()``, ``assign()``), as in Keras.
+        The schedule or function itself, when one was given, is ``optimizer.learning_rate_schedule``."""
+        return LearningRate(self)
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(value, LearningRate):
+            value = float(value)
+        if callable(value):
+            self._learning_rate = value
+            return
+        if getattr(self, "_learning_rate", None) is not None and callable(self._learning_rate):
+            raise TypeError(
+                f"{type(self).__name__}: this optimizer's learning rate comes from {self._learning_rate!r}, so it "
+                "cannot be set to a number; give the optimizer a number as learning_rate to be able to set it"
+            )
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < math.inf:
+            raise ValueError(
+                f"{type(self).__name__}: learning_rate must be a finite number >= 0, a schedule or a function of no "
+                f"arguments, received learning_rate={value!r}"
+            )
+        self._learning_rate = float(value)
+
+    @property
+    def learning_rate_schedule(self):
+        """The schedule or function given as learning_rate, or None for a number."""
+        return self._learning_rate if callable(self._learning_rate) else None
+
+    def _scheduled_learning_rate(self):
+        """The number, the schedule at ``iterations``, or a plain function called with no arguments."""
+        if _is_schedule(self._learning_rate):
+            return float(self._learning_rate(self.iterations))
+        if callable(self._learning_rate):
+            return float(self._learning_rate())  # Keras: learning_rate=lambda: 0.01
+        return self._learning_rate
+
     def current_learning_rate(self):
-        """The learning rate for this step: the number, or the schedule at ``iterations``."""
-        if callable(self.learning_rate):
-            learning_rate = float(self.learning_rate(self.iterations))
-        else:
-            learning_rate = self.learning_rate
+        """The learning rate for this step: ``learning_rate``, divided by ``1 + decay * iterations``
+        when the legacy ``decay=`` was given."""
+        learning_rate = self._scheduled_learning_rate()
         if self.decay:
             learning_rate /= 1.0 + self.decay * self.iterations
         return learning_rate
@@ -143,7 +277,9 @@ class Optimizer:
                 self._slots.setdefault(id(variable), {})
         grads = self.clip_gradients(grads)
         learning_rate = self.current_learning_rate()
-        self.apply_weight_decay(variables, learning_rate)
+        # Keras drops variables without a gradient before anything else, so they are not decayed either.
+        self.apply_weight_decay([variable for grad, variable in zip(grads, variables) if grad is not None],
+                                learning_rate)
         for grad, variable in zip(grads, variables):
             if grad is not None:
                 self.update_step(grad, variable, learning_rate)
@@ -187,7 +323,7 @@ class Optimizer:
     # ------------------------------------------------------------ config
 
     def get_config(self):
-        learning_rate = self.learning_rate
+        learning_rate = self._learning_rate
         if hasattr(learning_rate, "get_config"):
             learning_rate = {"class_name": type(learning_rate).__name__, "config": learning_rate.get_config()}
         return {
