@@ -7,11 +7,15 @@ The model (Keras' "Simple MNIST convnet" example, without its dropout)::
 
 teachkeras trains with ``model.fit`` (a Sequential compiled with Adam and
 ``categorical_crossentropy``, metric accuracy), PyTorch with the usual hand-written loop. Both
-get the same number of threads, the same data (MNIST, scaled to [0, 1]) and the same batch
-order, and take turns in one process (ten batches each), so that other work on the machine
-slows both alike. The script prints the time of one epoch
+start from the same weights (teachkeras' seeded initialization, copied into the torch modules),
+get the same number of threads, the same data (MNIST scaled to [0, 1], or with
+``--data synthetic`` seeded random images of MNIST's shape, for a machine without the dataset)
+and the same batch order, and take turns in one process (ten batches each), so that other work
+on the machine slows both alike. The script prints the time of one epoch
 (469 steps of 128; with ``--steps N`` the first N steps, scaled to an epoch), the ratio
-teachkeras / PyTorch, the training loss and accuracy as a sanity check, and the peak memory
+teachkeras / PyTorch, the training loss and accuracy of each (the same training, so they agree
+up to float32 rounding and the one place where the Adams differ: Keras adds epsilon before the
+bias correction of the second moment, torch after), and the peak memory
 of a training step: how far a fresh process' resident memory rises above its level before the
 first step, over three steps (each framework in its own process; Linux), and for teachkeras
 also the peak of numpy allocations in one step (tracemalloc).
@@ -20,6 +24,7 @@ Usage, from the repository root::
 
     TEACHKERAS_DATASETS=../shared/datasets python benchmarks/bench_convnet.py
     python benchmarks/bench_convnet.py --steps 50 --threads 2
+    python benchmarks/bench_convnet.py --data synthetic --steps 20     # no dataset needed
     OPENBLAS_CORETYPE=SkylakeX python benchmarks/bench_convnet.py   # see below
 
 On a machine shared with other work, timings vary from run to run; the ratio varies less,
@@ -37,6 +42,7 @@ import os
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 EPOCH_SAMPLES = 60_000
 CHUNK = 10  # batches each framework trains on before the other takes its turn
@@ -50,6 +56,8 @@ def parse_arguments(argv=None):
     parser.add_argument("--threads", type=int, default=1, help="threads for BLAS and torch (default 1)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data", choices=("mnist", "synthetic"), default="mnist",
+                        help="mnist (default), or synthetic: seeded random images and labels of MNIST's shape")
     parser.add_argument("--child", choices=FRAMEWORKS, help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if arguments.steps is not None and arguments.steps < 1:
@@ -87,13 +95,22 @@ def reset_peak_memory():
 # ---------------------------------------------------------------- one framework, in a child process
 
 
-def load_mnist():
+def load_data(choice, seed):
+    """Images (60000, 28, 28, 1) float32 in [0, 1] and one-hot labels (60000, 10): MNIST's
+    training set, or synthetic ones: ten random 28x28 patterns, one per class, plus noise."""
     import numpy as np
 
-    from teachkeras.datasets import mnist
+    if choice == "mnist":
+        from teachkeras.datasets import mnist
 
-    (images, labels), _ = mnist.load_data()
-    images = (images.astype(np.float32) / 255.0)[..., None]                # (60000, 28, 28, 1)
+        (images, labels), _ = mnist.load_data()
+        images = (images.astype(np.float32) / 255.0)[..., None]            # (60000, 28, 28, 1)
+    else:
+        generator = np.random.default_rng(seed)
+        labels = generator.integers(0, 10, EPOCH_SAMPLES)
+        patterns = generator.random((10, 28, 28, 1), dtype=np.float32)
+        noise = generator.standard_normal((EPOCH_SAMPLES, 28, 28, 1), dtype=np.float32)
+        images = np.clip(patterns[labels] + 0.5 * noise, 0, 1)
     one_hot = np.eye(10, dtype=np.float32)[labels]
     return images, one_hot
 
@@ -108,7 +125,8 @@ def batches(count, batch_size, steps, seed):
 
 
 def teachkeras_trainer(seed):
-    """The model as a teachkeras Sequential, trained by ``fit`` on a run of batches at a time."""
+    """The model as a teachkeras Sequential, trained by ``fit`` on a run of batches at a time.
+    Returns the trainer: ``train``, ``loss`` (without training) and the initial ``weights``."""
     import teachkeras as keras
 
     keras.utils.set_random_seed(seed)
@@ -126,11 +144,17 @@ def teachkeras_trainer(seed):
         history = model.fit(images, targets, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
         return history.history["loss"][0], round(history.history["accuracy"][0] * len(images))
 
-    return train
+    def loss(images, targets):
+        """The mean loss on one batch, weights unchanged."""
+        return float(model.test_on_batch(images, targets)[0])
+
+    return SimpleNamespace(train=train, loss=loss, weights=model.get_weights())
 
 
-def torch_trainer(seed):
-    """The same model and step in plain PyTorch (NCHW, as torch prefers)."""
+def torch_trainer(seed, weights=None):
+    """The same model and step in plain PyTorch (NCHW, as torch prefers), starting from
+    ``weights`` (teachkeras' list: kernel, bias per layer) when given. Returns the trainer:
+    ``train``, ``loss`` (without training) and ``weights``."""
     import torch
 
     torch.manual_seed(seed)
@@ -139,6 +163,19 @@ def torch_trainer(seed):
         torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Flatten(), torch.nn.Linear(64 * 5 * 5, 10),
     )
+    if weights is not None:
+        conv1_kernel, conv1_bias, conv2_kernel, conv2_bias, dense_kernel, dense_bias = weights
+        # teachkeras: conv kernels (kh, kw, in, out), Dense (1600, 10) over features flattened as
+        # (height, width, channels); torch: Conv2d weight (out, in, kh, kw), Linear weight (10, 1600)
+        # over features flattened as (channels, height, width).
+        with torch.no_grad():
+            model[0].weight.copy_(torch.from_numpy(conv1_kernel.transpose(3, 2, 0, 1).copy()))
+            model[0].bias.copy_(torch.from_numpy(conv1_bias))
+            model[3].weight.copy_(torch.from_numpy(conv2_kernel.transpose(3, 2, 0, 1).copy()))
+            model[3].bias.copy_(torch.from_numpy(conv2_bias))
+            model[7].weight.copy_(torch.from_numpy(dense_kernel.reshape(5, 5, 64, 10).transpose(3, 2, 0, 1)
+                                                   .reshape(10, 64 * 5 * 5).copy()))
+            model[7].bias.copy_(torch.from_numpy(dense_bias))
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
 
     def train(images, targets, batch_size):
@@ -156,7 +193,13 @@ def torch_trainer(seed):
             correct += int((logits.argmax(dim=1) == labels).sum())
         return total_loss / len(images), correct
 
-    return train
+    def loss(images, targets):
+        """The mean loss on one batch, weights unchanged."""
+        with torch.no_grad():
+            logits = model(torch.from_numpy(images).permute(0, 3, 1, 2))
+            return float(torch.nn.functional.cross_entropy(logits, torch.from_numpy(targets).argmax(dim=1)))
+
+    return SimpleNamespace(train=train, loss=loss, weights=weights)
 
 
 def set_threads(threads):
@@ -173,31 +216,35 @@ TRAINERS = {"teachkeras": teachkeras_trainer, "torch": torch_trainer}
 
 def measure_time(arguments):
     """Both frameworks in this process, taking turns every ``CHUNK`` batches, so that a busy
-    machine slows both alike. Returns {framework: {steps, seconds, epoch_seconds, loss, accuracy}}."""
+    machine slows both alike. Returns {framework: {steps, seconds, epoch_seconds, loss, accuracy,
+    first_loss}}, ``first_loss`` being the loss on the first batch before any training."""
     set_threads(arguments.threads)
     import numpy as np
 
-    images, targets = load_mnist()
+    images, targets = load_data(arguments.data, arguments.seed)
     epoch_steps = math.ceil(EPOCH_SAMPLES / arguments.batch_size)
     order = batches(len(images), arguments.batch_size, arguments.steps or epoch_steps, arguments.seed)
-    trainers = {name: make(arguments.seed) for name, make in TRAINERS.items()}
+    ours = teachkeras_trainer(arguments.seed)
+    trainers = {"teachkeras": ours, "torch": torch_trainer(arguments.seed, ours.weights)}
+    first_losses = {name: trainer.loss(images[order[0]], targets[order[0]]) for name, trainer in trainers.items()}
     warmup = np.concatenate(batches(len(images), arguments.batch_size, 2, arguments.seed + 1))
-    for train in trainers.values():
-        train(images[warmup], targets[warmup], arguments.batch_size)
+    for trainer in trainers.values():
+        trainer.train(images[warmup], targets[warmup], arguments.batch_size)
     totals = {name: {"seconds": 0.0, "loss": 0.0, "correct": 0} for name in trainers}
     for first in range(0, len(order), CHUNK):
         chunk = np.concatenate(order[first:first + CHUNK])
         chunk_images, chunk_targets = images[chunk], targets[chunk]
-        for name, train in trainers.items():
+        for name, trainer in trainers.items():
             start = time.perf_counter()
-            loss, correct = train(chunk_images, chunk_targets, arguments.batch_size)
+            loss, correct = trainer.train(chunk_images, chunk_targets, arguments.batch_size)
             totals[name]["seconds"] += time.perf_counter() - start
             totals[name]["loss"] += loss * len(chunk)
             totals[name]["correct"] += correct
     seen = sum(len(indices) for indices in order)
     return {name: {"steps": len(order), "seconds": total["seconds"],
                    "epoch_seconds": total["seconds"] * epoch_steps / len(order),
-                   "loss": total["loss"] / seen, "accuracy": total["correct"] / seen}
+                   "loss": total["loss"] / seen, "accuracy": total["correct"] / seen,
+                   "first_loss": first_losses[name]}
             for name, total in totals.items()}
 
 
@@ -207,8 +254,8 @@ def run_memory_child(arguments):
     set_threads(arguments.threads)
     import numpy as np
 
-    images, targets = load_mnist()
-    train = TRAINERS[arguments.child](arguments.seed)
+    images, targets = load_data(arguments.data, arguments.seed)
+    train = TRAINERS[arguments.child](arguments.seed).train   # torch's own initial weights: same memory
     first = np.concatenate(batches(len(images), arguments.batch_size, 3, arguments.seed))
     chunk_images, chunk_targets = images[first], targets[first]
     rss_before = _status_kib("VmRSS")
@@ -238,7 +285,7 @@ def main(argv=None):
     for framework in FRAMEWORKS:
         command = [sys.executable, os.path.abspath(__file__), "--child", framework,
                    "--threads", str(arguments.threads), "--batch-size", str(arguments.batch_size),
-                   "--seed", str(arguments.seed)]
+                   "--seed", str(arguments.seed), "--data", arguments.data]
         finished = subprocess.run(command, capture_output=True, text=True)
         if finished.returncode != 0:
             print(f"bench_convnet: the {framework} memory run failed:\n{finished.stderr}", file=sys.stderr)
@@ -247,12 +294,16 @@ def main(argv=None):
     results = measure_time(arguments)
     ours, theirs = results["teachkeras"], results["torch"]
     scope = "one epoch" if not arguments.steps else f"{ours['steps']} steps, scaled to one epoch"
-    print(f"Simple MNIST convnet, batch {arguments.batch_size}, Adam, {arguments.threads} thread(s), {scope}")
+    data = "MNIST" if arguments.data == "mnist" else "synthetic MNIST-shaped data (seeded)"
+    print(f"Simple MNIST convnet on {data}, batch {arguments.batch_size}, Adam, {arguments.threads} thread(s), "
+          f"{scope}; both start from the same weights")
     print(f"{'':12s}{'epoch (s)':>11s}{'ms/step':>9s}{'loss':>8s}{'accuracy':>10s}{'step peak RSS (MiB)':>21s}")
     for name, result in results.items():
         peak = memory[name]["step_peak_rss_mib"]
         print(f"{name:12s}{result['epoch_seconds']:11.1f}{1000 * result['seconds'] / result['steps']:9.1f}"
               f"{result['loss']:8.4f}{result['accuracy']:10.4f}{'n/a' if peak is None else f'{peak:.1f}':>21s}")
+    print(f"loss on the first batch before training: teachkeras {ours['first_loss']:.6f}, "
+          f"PyTorch {theirs['first_loss']:.6f}")
     print(f"teachkeras step: numpy peak {memory['teachkeras']['step_peak_numpy_mib']:.1f} MiB (tracemalloc)")
     ratio = ours["epoch_seconds"] / theirs["epoch_seconds"]
     print(f"ratio teachkeras / PyTorch: {ratio:.2f}x (target <= 2.0x)")
