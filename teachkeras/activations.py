@@ -14,14 +14,15 @@ pass. Names follow Keras 3: the string ``'leaky_relu'`` has slope 0.2, ``hard_si
 'tanh'
 """
 
-__all__ = ['linear', 'relu', 'sigmoid', 'hard_sigmoid', 'tanh', 'softmax', 'softplus', 'softsign', 'leaky_relu', 'elu', 'ALL', 'backward', 'get', 'serialize', 'deserialize']
+__all__ = ['linear', 'relu', 'sigmoid', 'hard_sigmoid', 'tanh', 'softmax', 'softplus', 'softsign', 'leaky_relu', 'elu', 'ALL', 'backward', 'ALIASES', 'get', 'serialize', 'deserialize', 'relu6', 'selu', 'gelu', 'silu', 'mish', 'exponential', 'log_softmax']
 
 
 import difflib
+import math
 import weakref
 
 from teachkeras import ops
-from teachkeras.backend import namespace
+from teachkeras.backend import erfc, namespace
 
 
 def linear(x):
@@ -29,9 +30,22 @@ def linear(x):
     return x
 
 
-def relu(x):
-    """``max(x, 0)``."""
-    return namespace(x).maximum(x, 0)
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """``max(x, 0)``; with Keras 3's options, ``x`` above ``threshold`` (else 0), capped at
+    ``max_value``, plus ``negative_slope * (x - threshold)`` below ``threshold``.
+
+    ``backward`` knows the plain ``relu``; ``lambda x: relu(x, max_value=6.0)`` is a custom
+    (elementwise) function to it.
+    """
+    xp = namespace(x)
+    if negative_slope == 0 and max_value is None and threshold == 0:
+        return xp.maximum(x, 0)
+    outputs = xp.where(x > threshold, x, xp.zeros_like(x))
+    if max_value is not None:
+        outputs = xp.clip(outputs, 0.0, max_value)
+    if negative_slope != 0:
+        outputs = outputs + negative_slope * xp.minimum(x - threshold, 0.0)
+    return outputs
 
 
 def sigmoid(x):
@@ -172,6 +186,9 @@ def backward(activation, grad_outputs, inputs, outputs):
     return grad_outputs * xp.astype(slope, inputs.dtype)
 
 
+ALIASES = {}  # other names Keras 3 accepts for an activation: 'swish' for silu
+
+
 def get(identifier):
     """An activation from its name, a function, or None (linear).
 
@@ -181,6 +198,8 @@ def get(identifier):
     if identifier is None:
         return linear
     if isinstance(identifier, str):
+        if identifier in ALIASES:
+            return ALIASES[identifier]
         if identifier not in ALL:
             close = difflib.get_close_matches(identifier, list(ALL), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -199,3 +218,82 @@ def serialize(activation):
 def deserialize(name):
     """The activation saved as ``name``."""
     return get(name)
+
+
+_SELU_ALPHA = 1.6732632423543772
+_SELU_SCALE = 1.0507009873554805
+
+
+def relu6(x):
+    """``min(max(x, 0), 6)``."""
+    return namespace(x).clip(x, 0.0, 6.0)
+
+
+def selu(x):
+    """``scale * elu(x, alpha)`` with the constants that keep activations normalised."""
+    return _SELU_SCALE * elu(x, alpha=_SELU_ALPHA)
+
+
+def gelu(x, approximate=False):
+    """``x * Phi(x)``, Phi the standard normal CDF (Keras' default); ``approximate=True`` uses
+    ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))``."""
+    xp = namespace(x)
+    if approximate:
+        return 0.5 * x * (1.0 + xp.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * erfc(-x / math.sqrt(2.0))  # Phi(x) = erfc(-x / sqrt(2)) / 2, exact in the left tail
+
+
+def silu(x):
+    """``x * sigmoid(x)`` (also called swish)."""
+    return x * sigmoid(x)
+
+
+def mish(x):
+    """``x * tanh(softplus(x))``."""
+    return x * namespace(x).tanh(softplus(x))
+
+
+def exponential(x):
+    """``exp(x)`` (overflows to inf above about 88 in float32, as in Keras)."""
+    return namespace(x).exp(x)
+
+
+def log_softmax(x, axis=-1):
+    """``log(softmax(x))`` over the last axis, finite where softmax underflows."""
+    return ops.log_softmax(x, axis=axis)
+
+
+def _gelu_backward(grad, inputs, outputs):
+    xp = namespace(inputs)
+    cdf = 0.5 * erfc(-inputs / math.sqrt(2.0))
+    density = xp.exp(-0.5 * inputs * inputs) / math.sqrt(2.0 * math.pi)
+    return grad * (cdf + inputs * density)
+
+
+def _silu_backward(grad, inputs, outputs):
+    s = sigmoid(inputs)
+    return grad * (s + inputs * s * (1.0 - s))
+
+
+def _mish_backward(grad, inputs, outputs):
+    t = namespace(inputs).tanh(softplus(inputs))
+    return grad * (t + inputs * (1.0 - t * t) * sigmoid(inputs))
+
+
+def _log_softmax_backward(grad, inputs, outputs):
+    xp = namespace(grad)
+    return grad - xp.exp(outputs) * xp.sum(grad, axis=-1, keepdims=True)
+
+
+_BACKWARD.update({
+    relu6: lambda grad, inputs, outputs: grad * ((inputs > 0.0) & (inputs < 6.0)),
+    selu: lambda grad, inputs, outputs: namespace(inputs).where(
+        inputs > 0, _SELU_SCALE * grad, grad * (outputs + _SELU_SCALE * _SELU_ALPHA)),
+    gelu: _gelu_backward,
+    silu: _silu_backward,
+    mish: _mish_backward,
+    exponential: lambda grad, inputs, outputs: grad * outputs,
+    log_softmax: _log_softmax_backward,
+})
+ALL.update({function.__name__: function for function in _BACKWARD})
+ALIASES["swish"] = silu

@@ -24,6 +24,7 @@ Hand-written tooling: no chapter builds this module.
 from __future__ import annotations
 
 import collections
+import math
 import random
 import re
 
@@ -36,6 +37,8 @@ __all__ = [
     "clear_session",
     "device_of",
     "epsilon",
+    "erf",
+    "erfc",
     "floatx",
     "global_generator",
     "image_data_format",
@@ -186,6 +189,39 @@ def to_device(x, device: str | None = None, dtype=None):
     if torch_dtype is None and array.dtype == np.float64 and not isinstance(x, np.ndarray):
         torch_dtype = getattr(torch, floatx())
     return torch.as_tensor(array, device=device, dtype=torch_dtype)
+
+
+def _special(x, name):
+    """Elementwise ``erf`` / ``erfc``: torch's own for tensors; for numpy arrays scipy's when it is
+    installed, else Python's ``math`` function entry by entry (exact, slower)."""
+    if is_torch(x):
+        return getattr(_torch().special, name)(x)
+    x = np.asarray(x)
+    try:
+        import scipy.special
+    except ImportError:  # pragma: no cover - depends on the machine
+        return np.vectorize(getattr(math, name), otypes=[x.dtype])(x)
+    return getattr(scipy.special, name)(x).astype(x.dtype, copy=False)
+
+
+def erf(x):
+    """The error function ``2/sqrt(pi) * integral_0^x exp(-t**2) dt``, elementwise.
+
+    The array API has no erf, so this is a backend difference (see ``_special``).
+
+    >>> round(float(erf(np.array(1.0))), 6)
+    0.842701
+    """
+    return _special(x, "erf")
+
+
+def erfc(x):
+    """``1 - erf(x)``, without the cancellation of computing it so for large x (gelu's left tail).
+
+    >>> float(erfc(np.array(10.0))) > 0  # 1 - erf(10.0) is exactly 0 in float64
+    True
+    """
+    return _special(x, "erfc")
 
 
 def to_numpy(x) -> np.ndarray:

@@ -12,7 +12,7 @@ repeatable); with a seed it returns the same numbers on every call, as Keras 3 d
 RandomUniform(minval=-0.05, maxval=0.05, seed=None)
 """
 
-__all__ = ['compute_fans', 'Initializer', 'Zeros', 'Ones', 'Constant', 'RandomInitializer', 'RandomUniform', 'RandomNormal', 'TruncatedNormal', 'VarianceScaling', 'GlorotUniform', 'GlorotNormal', 'HeUniform', 'HeNormal', 'ALL', 'get', 'serialize', 'deserialize']
+__all__ = ['compute_fans', 'Initializer', 'Zeros', 'Ones', 'Constant', 'RandomInitializer', 'RandomUniform', 'RandomNormal', 'TruncatedNormal', 'VarianceScaling', 'GlorotUniform', 'GlorotNormal', 'HeUniform', 'HeNormal', 'LecunUniform', 'LecunNormal', 'Orthogonal', 'Identity', 'ALL', 'get', 'serialize', 'deserialize']
 
 
 import difflib
@@ -219,6 +219,74 @@ class HeNormal(VarianceScaling):
         return {"seed": self.seed}
 
 
+class LecunUniform(VarianceScaling):
+    """Uniform in [-limit, limit], ``limit = sqrt(3 / fan_in)`` (suits selu)."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "uniform", seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class LecunNormal(VarianceScaling):
+    """Truncated normal, ``stddev = sqrt(1 / fan_in)`` before truncation's correction (suits selu)."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "truncated_normal", seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class Orthogonal(RandomInitializer):
+    """A random orthogonal matrix times ``gain``: rows (or columns, whichever are fewer) orthonormal.
+
+    A kernel of more than two axes is treated as a ``(prod(shape[:-1]), shape[-1])`` matrix. The
+    matrix is the Q of the QR decomposition of a normal random one, with signs fixed by R's diagonal
+    so that every orthogonal matrix is equally likely.
+    """
+
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        if isinstance(gain, bool) or not isinstance(gain, numbers.Real):
+            raise ValueError(f"Orthogonal: gain must be a number, received gain={gain!r}")
+        self.gain = float(gain)
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal: needs a shape of at least 2 axes, received shape={shape}")
+        rows, columns = math.prod(shape[:-1]), shape[-1]
+        tall = self.generator().normal((max(rows, columns), min(rows, columns)), dtype="float64")
+        q, r = np.linalg.qr(tall)                       # q: orthonormal columns
+        q = q * np.sign(np.diag(r))
+        if rows < columns:
+            q = q.T
+        return (self.gain * q).reshape(shape).astype(standardize_dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain, **super().get_config()}
+
+
+class Identity(Initializer):
+    """``gain`` times the identity matrix (a 2-D shape; not square: ones on the main diagonal)."""
+
+    def __init__(self, gain=1.0):
+        if isinstance(gain, bool) or not isinstance(gain, numbers.Real):
+            raise ValueError(f"Identity: gain must be a number, received gain={gain!r}")
+        self.gain = float(gain)
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(shape)
+        if len(shape) != 2:
+            raise ValueError(f"Identity: needs a 2-D shape (a matrix), received shape={shape}")
+        return self.gain * np.eye(*shape, dtype=standardize_dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
 ALL = {
     "zeros": Zeros, "ones": Ones, "constant": Constant,
     "random_uniform": RandomUniform, "uniform": RandomUniform,
@@ -226,6 +294,8 @@ ALL = {
     "variance_scaling": VarianceScaling,
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_uniform": HeUniform, "he_normal": HeNormal,
+    "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
+    "orthogonal": Orthogonal, "identity": Identity,
 }
 
 

@@ -439,3 +439,38 @@ def test_keras_1_convolution_spellings_name_the_keras_3_ones(make, message):
 
     with pytest.raises(TypeError, match=message):
         make(layers)
+
+
+# ---------------------------------------------------------------- ReLU, Softmax and ELU layers (Keras 3)
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("ReLU", {}), ("ReLU", {"max_value": 6.0}), ("ReLU", {"negative_slope": 0.1, "threshold": 0.5}),
+    ("ReLU", {"max_value": 2.0, "negative_slope": 0.2, "threshold": 1.0}),
+    ("Softmax", {}), ("Softmax", {"axis": 1}), ("Softmax", {"axis": (1, 2)}),
+    ("ELU", {}), ("ELU", {"alpha": 0.5}),
+])
+def test_activation_layers_match_keras(name, kwargs):
+    keras = pytest.importorskip("keras")
+    from teachkeras import layers
+
+    inputs = np.random.default_rng(4).normal(scale=3.0, size=(2, 3, 4)).astype("float32")
+    ours, theirs = getattr(layers, name)(**kwargs), getattr(keras.layers, name)(**kwargs)
+    np.testing.assert_allclose(ours(inputs), to_numpy(theirs(inputs)), rtol=1e-6, atol=1e-7)
+    assert set(theirs.get_config()) - KERAS_ONLY_KEYS == set(ours.get_config())
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda layers: layers.ReLU(max_value=-1), r"ReLU 're_lu': max_value must be a number >= 0 or None, received max_value=-1"),
+    (lambda layers: layers.ReLU(negative_slope="a"), r"negative_slope must be a number >= 0, received negative_slope='a'"),
+    (lambda layers: layers.ReLU(threshold=None), r"threshold must be a number >= 0, received threshold=None"),
+    (lambda layers: layers.ReLU(threshold=-1.0), r"threshold must be a number >= 0, received threshold=-1.0"),
+    (lambda layers: layers.Softmax(axis=1.5), r"Softmax 'softmax': axis must be an integer or a tuple of integers"),
+    (lambda layers: layers.Softmax(axis=3)(np.ones((2, 3))), r"Softmax 'softmax': axis must be in \[-2, 1\]"),
+    (lambda layers: layers.ELU(alpha="big"), r"ELU 'elu': alpha must be a number, received alpha='big'"),
+])
+def test_activation_layers_refuse_bad_arguments(make, message):
+    from teachkeras import layers
+
+    with pytest.raises(ValueError, match=message):
+        make(layers)

@@ -9,19 +9,25 @@ import pytest
 from teachkeras import initializers
 from teachkeras.backend import set_random_seed, to_numpy
 from teachkeras.initializers import (
-    Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Ones, RandomNormal, RandomUniform,
-    TruncatedNormal, VarianceScaling, Zeros, compute_fans,
+    Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, LecunNormal, LecunUniform, Ones,
+    Orthogonal, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, Zeros, compute_fans,
 )
 
 TRUNCATION = 0.87962566103423978  # std of a standard normal truncated to [-2, 2]
 RANDOM_CLASSES = [RandomUniform, RandomNormal, TruncatedNormal, VarianceScaling,
-                  GlorotUniform, GlorotNormal, HeUniform, HeNormal]
+                  GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal]
+# Matrices only: orthogonal needs 2 axes or more, identity exactly 2 (as in Keras).
+SHAPE_RULES = {"orthogonal": lambda shape: len(shape) >= 2, "identity": lambda shape: len(shape) == 2}
 
 
 @pytest.mark.parametrize("name", sorted(initializers.ALL))
 @pytest.mark.parametrize("shape", [(), (5,), (3, 4), (3, 3, 2, 4)])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_every_initializer_returns_the_shape_and_dtype_asked_for(name, shape, dtype):
+    if not SHAPE_RULES.get(name, lambda shape: True)(shape):
+        with pytest.raises(ValueError, match=rf"{type(initializers.get(name)).__name__}: needs a"):
+            initializers.get(name)(shape, dtype=dtype)
+        return
     values = initializers.get(name)(shape, dtype=dtype)
     assert isinstance(values, np.ndarray)
     assert values.shape == shape and values.dtype == np.dtype(dtype)
@@ -127,7 +133,7 @@ def test_glorot_uses_the_receptive_field_for_conv_kernels():
 
 
 @pytest.mark.parametrize("name", ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "random_uniform",
-                                  "random_normal", "truncated_normal"])
+                                  "random_normal", "truncated_normal", "lecun_uniform", "lecun_normal", "orthogonal"])
 def test_spread_matches_keras_for_a_conv_kernel(name):
     keras = pytest.importorskip("keras")
     shape = (3, 3, 32, 64)
@@ -145,7 +151,8 @@ def test_spread_matches_keras_for_a_conv_kernel(name):
 @pytest.mark.parametrize("initializer", [
     Zeros(), Ones(), Constant(0.3), RandomUniform(-1.0, 2.0, seed=4), RandomNormal(1.0, 0.5, seed=5),
     TruncatedNormal(0.0, 2.0), VarianceScaling(2.0, "fan_out", "uniform", seed=6), GlorotUniform(seed=7),
-    GlorotNormal(), HeUniform(seed=8), HeNormal(seed=9),
+    GlorotNormal(), HeUniform(seed=8), HeNormal(seed=9), LecunUniform(seed=10), LecunNormal(),
+    Orthogonal(gain=0.5, seed=11), Identity(gain=3.0),
 ])
 def test_config_round_trips(initializer):
     config = initializers.serialize(initializer)
@@ -191,3 +198,42 @@ def test_lookup_accepts_names_aliases_classes_instances_and_functions():
 def test_bad_arguments_raise_value_errors_that_say_what_was_expected(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+# ---------------------------------------------------------------- lecun, orthogonal, identity
+
+
+def test_lecun_limits_follow_fan_in():
+    uniform = LecunUniform(seed=0)((300, 50), dtype="float64")
+    limit = math.sqrt(3 / 300)
+    assert np.abs(uniform).max() <= limit and uniform.max() > 0.99 * limit
+    normal = LecunNormal(seed=0)((400, 300), dtype="float64")
+    assert abs(normal.std() / math.sqrt(1 / 400) - 1) < 0.02
+    assert np.abs(normal).max() <= 2 * math.sqrt(1 / 400) / TRUNCATION + 1e-12
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (4, 6), (5, 5), (3, 3, 2, 8)])
+def test_orthogonal_gives_orthonormal_rows_or_columns_times_gain(shape):
+    values = Orthogonal(gain=2.0, seed=1)(shape, dtype="float64")
+    matrix = values.reshape(-1, shape[-1])
+    smaller = min(matrix.shape)
+    product = matrix.T @ matrix if matrix.shape[0] >= matrix.shape[1] else matrix @ matrix.T
+    np.testing.assert_allclose(product, 4.0 * np.eye(smaller), atol=1e-12)
+
+
+def test_identity_matches_keras_and_refuses_other_ranks():
+    keras = pytest.importorskip("keras")
+    for shape, gain in [((3, 3), 1.0), ((2, 4), 2.5), ((4, 2), 1.0)]:
+        expected = to_numpy(keras.initializers.Identity(gain=gain)(shape))
+        np.testing.assert_array_equal(Identity(gain=gain)(shape), expected)
+    with pytest.raises(ValueError, match=r"Identity: needs a 2-D shape \(a matrix\), received shape=\(2, 3, 4\)"):
+        Identity()((2, 3, 4))
+
+
+def test_new_names_and_config_keys_match_keras():
+    keras = pytest.importorskip("keras")
+    for name in ["lecun_uniform", "lecun_normal", "orthogonal", "identity"]:
+        ours, theirs = initializers.get(name), keras.initializers.get(name)
+        assert type(ours).__name__ == type(theirs).__name__
+        # Keras 3 adds input_axes/output_axes to the lecun configs; its Identity config leaves gain out.
+        assert set(ours.get_config()) - {"gain"} <= set(theirs.get_config())

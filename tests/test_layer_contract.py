@@ -42,6 +42,12 @@ CASES = [
          id="prelu", positive=True),
     Case(lambda **kw: layers.PReLU(alpha_initializer=layers.base.initializers.Constant(0.25), shared_axes=[1], **kw),
          (3, 4, 2), id="prelu-shared", positive=True),
+    Case(lambda **kw: layers.ReLU(**kw), (3, 4), id="relu-layer", positive=True),
+    Case(lambda **kw: layers.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.05, **kw), (3, 4, 2),
+         id="relu-layer-options", positive=True),
+    Case(lambda **kw: layers.Softmax(**kw), (3, 5), id="softmax-layer"),
+    Case(lambda **kw: layers.Softmax(axis=(1, 2), **kw), (2, 3, 4), bad_shape=(2, 3), id="softmax-layer-axes"),
+    Case(lambda **kw: layers.ELU(alpha=0.7, **kw), (3, 4), id="elu-layer", positive=True),
     # chapter 03: dropout (the contract runs at training=False; tests/test_dropout.py covers training=True)
     Case(lambda **kw: layers.Dropout(0.4, seed=1, **kw), (3, 5), id="dropout"),
     Case(lambda **kw: layers.Dropout(0.5, noise_shape=(None, 1, None), **kw), (2, 3, 4), id="dropout-noise-shape"),

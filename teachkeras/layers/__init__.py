@@ -1,6 +1,6 @@
 """Layers: ``from teachkeras.layers import Dense`` (Keras: ``keras.layers``)."""
 
-from teachkeras.layers.activation_layers import LeakyReLU, PReLU
+from teachkeras.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from teachkeras.layers.base import InputSpec, Layer
 from teachkeras.layers.convolutional import (
     Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D,

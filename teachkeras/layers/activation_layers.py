@@ -8,16 +8,16 @@ Defined in notebooks/02_dense.ipynb (chapter 02).
 [[-0.30000001192092896, 2.0]]
 """
 
-__all__ = ['LeakyReLU', 'PReLU']
+__all__ = ['LeakyReLU', 'PReLU', 'ReLU', 'Softmax', 'ELU']
 
 
 import numbers
 import warnings
 
-from teachkeras import initializers
+from teachkeras import activations, initializers
 from teachkeras.backend import namespace
 from teachkeras.layers.base import InputSpec, Layer
-from teachkeras.ops import unbroadcast
+from teachkeras.ops import _normalize_axis, unbroadcast
 
 
 class LeakyReLU(Layer):
@@ -116,3 +116,109 @@ class PReLU(Layer):
             "alpha_constraint": None,
             "shared_axes": self.shared_axes,
         }
+
+
+def _non_negative(layer, argument, value, allow_none=False):
+    if allow_none and value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
+        expected = "a number >= 0" + (" or None" if allow_none else "")
+        raise ValueError(f"{type(layer).__name__} {layer.name!r}: {argument} must be {expected}, "
+                         f"received {argument}={value!r}")
+    return float(value)
+
+
+class ReLU(Layer):
+    """``x`` above ``threshold`` (else 0), capped at ``max_value``, plus ``negative_slope * (x - threshold)``
+    below ``threshold`` (Keras' ``ReLU`` layer; the defaults give plain relu).
+
+    Args:
+        max_value: a number >= 0, or None for no cap.
+        negative_slope: a number >= 0.
+        threshold: a number >= 0: where the layer switches from the slope to ``x``.
+    """
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.max_value = _non_negative(self, "max_value", max_value, allow_none=True)
+        self.negative_slope = _non_negative(self, "negative_slope", negative_slope)
+        self.threshold = _non_negative(self, "threshold", threshold)  # Keras' layer refuses < 0
+
+    def call(self, inputs, training=False):
+        self.inputs = inputs
+        return activations.relu(inputs, self.negative_slope, self.max_value, self.threshold)
+
+    def backward(self, grad_outputs):
+        xp = namespace(grad_outputs)
+        above = self.inputs > self.threshold
+        if self.max_value is not None:  # the cap clips to [0, max_value]
+            above = above & (self.inputs > 0) & (self.inputs < self.max_value)
+        slope = xp.where(self.inputs < self.threshold, self.negative_slope * grad_outputs, 0.0 * grad_outputs)
+        return xp.where(above, grad_outputs, slope)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "max_value": self.max_value, "negative_slope": self.negative_slope,
+                "threshold": self.threshold}
+
+
+class Softmax(Layer):
+    """Softmax over ``axis`` (an int or a tuple of ints, default the last): each slice sums to 1."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        axes = axis if isinstance(axis, (list, tuple)) else [axis]
+        if not axes or not all(isinstance(one, numbers.Integral) and not isinstance(one, bool) for one in axes):
+            raise ValueError(f"Softmax {self.name!r}: axis must be an integer or a tuple of integers, "
+                             f"received axis={axis!r}")
+        self.axis = tuple(int(one) for one in axis) if isinstance(axis, (list, tuple)) else int(axis)
+
+    def build(self, input_shape):
+        _normalize_axis(self.axis, len(input_shape), f"Softmax {self.name!r}")  # a named error for a bad axis
+        self.input_spec = InputSpec(ndim=len(input_shape))
+
+    def call(self, inputs, training=False):
+        self.outputs = activations.softmax(inputs, axis=self.axis)
+        return self.outputs
+
+    def backward(self, grad_outputs):
+        # The softmax Jacobian times grad, without forming it: y * (grad - sum(grad * y)) over the axis.
+        xp = namespace(grad_outputs)
+        return self.outputs * (grad_outputs - xp.sum(grad_outputs * self.outputs, axis=self.axis, keepdims=True))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": list(self.axis) if isinstance(self.axis, tuple) else self.axis}
+
+
+class ELU(Layer):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere (Keras' ``ELU`` layer).
+
+    Args:
+        alpha: a number: the value the output approaches for very negative inputs is ``-alpha``.
+    """
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+            raise ValueError(f"ELU {self.name!r}: alpha must be a number, received alpha={alpha!r}")
+        self.alpha = float(alpha)
+
+    def call(self, inputs, training=False):
+        self.inputs = inputs
+        self.outputs = activations.elu(inputs, alpha=self.alpha)
+        return self.outputs
+
+    def backward(self, grad_outputs):
+        xp = namespace(grad_outputs)
+        return xp.where(self.inputs > 0, grad_outputs, grad_outputs * (self.outputs + self.alpha))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha}
