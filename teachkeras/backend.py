@@ -107,8 +107,8 @@ def image_data_format() -> str:
 def set_image_data_format(data_format: str) -> None:
     """Set the value ``image_data_format()`` returns: 'channels_last' or 'channels_first'.
 
-    It is a setting for code that reads it; teachkeras' convolution and pooling layers still take
-    'channels_last' when their ``data_format`` argument is None, so pass ``data_format=`` to them.
+    Convolution, pooling, Flatten and padding/cropping layers made afterwards with
+    ``data_format=None`` (their default) take this value, as in Keras; layers already made keep theirs.
     """
     global _image_data_format
     if data_format not in _IMAGE_DATA_FORMATS:

@@ -179,64 +179,53 @@ class VarianceScaling(RandomInitializer):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
 
 
-class GlorotUniform(VarianceScaling):
+class _PresetVarianceScaling(VarianceScaling):
+    """A named VarianceScaling: ``PRESET = (scale, mode, distribution)`` is fixed by the class, and
+    only ``seed`` is an argument (and the whole config), as in Keras."""
+
+    PRESET = None
+
+    def __init__(self, seed=None):
+        super().__init__(*self.PRESET, seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class GlorotUniform(_PresetVarianceScaling):
     """Uniform in [-limit, limit], ``limit = sqrt(6 / (fan_in + fan_out))`` (Dense's default)."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_avg", "uniform", seed)
-
-    def get_config(self):
-        return {"seed": self.seed}
+    PRESET = (1.0, "fan_avg", "uniform")
 
 
-class GlorotNormal(VarianceScaling):
+class GlorotNormal(_PresetVarianceScaling):
     """Truncated normal, ``stddev = sqrt(2 / (fan_in + fan_out))`` before truncation's correction."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_avg", "truncated_normal", seed)
-
-    def get_config(self):
-        return {"seed": self.seed}
+    PRESET = (1.0, "fan_avg", "truncated_normal")
 
 
-class HeUniform(VarianceScaling):
+class HeUniform(_PresetVarianceScaling):
     """Uniform in [-limit, limit], ``limit = sqrt(6 / fan_in)`` (suits relu)."""
 
-    def __init__(self, seed=None):
-        super().__init__(2.0, "fan_in", "uniform", seed)
-
-    def get_config(self):
-        return {"seed": self.seed}
+    PRESET = (2.0, "fan_in", "uniform")
 
 
-class HeNormal(VarianceScaling):
+class HeNormal(_PresetVarianceScaling):
     """Truncated normal, ``stddev = sqrt(2 / fan_in)`` before truncation's correction (suits relu)."""
 
-    def __init__(self, seed=None):
-        super().__init__(2.0, "fan_in", "truncated_normal", seed)
-
-    def get_config(self):
-        return {"seed": self.seed}
+    PRESET = (2.0, "fan_in", "truncated_normal")
 
 
-class LecunUniform(VarianceScaling):
+class LecunUniform(_PresetVarianceScaling):
     """Uniform in [-limit, limit], ``limit = sqrt(3 / fan_in)`` (suits selu)."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_in", "uniform", seed)
-
-    def get_config(self):
-        return {"seed": self.seed}
+    PRESET = (1.0, "fan_in", "uniform")
 
 
-class LecunNormal(VarianceScaling):
+class LecunNormal(_PresetVarianceScaling):
     """Truncated normal, ``stddev = sqrt(1 / fan_in)`` before truncation's correction (suits selu)."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_in", "truncated_normal", seed)
-
-    def get_config(self):
-        return {"seed": self.seed}
+    PRESET = (1.0, "fan_in", "truncated_normal")
 
 
 class Orthogonal(RandomInitializer):

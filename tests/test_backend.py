@@ -141,3 +141,15 @@ def test_image_data_format_and_epsilon_can_be_set_and_are_validated():
     for bad in (0, -1e-7, "small", True):
         with pytest.raises(ValueError, match="set_epsilon: value must be a positive number"):
             backend.set_epsilon(bad)
+
+
+def test_keras_3_config_module_reads_and_sets_the_backend_settings():
+    import teachkeras as keras
+
+    assert keras.config.floatx() == "float32" and keras.config.image_data_format() == "channels_last"
+    assert keras.config.epsilon() == 1e-7 and keras.config.backend() == keras.backend.backend()
+    try:
+        keras.config.set_image_data_format("channels_first")
+        assert keras.backend.image_data_format() == "channels_first"
+    finally:
+        keras.config.set_image_data_format("channels_last")

@@ -11,6 +11,8 @@ import math
 import numpy as np
 import pytest
 
+import teachkeras as tk
+
 from teachkeras import layers
 from teachkeras.backend import clear_session, to_numpy
 from teachkeras.layers.conv_loops import conv_loop, conv_transpose_loop
@@ -444,3 +446,15 @@ def test_bad_groups_are_named():
     with pytest.raises(TypeError, match="Conv2DTranspose: unexpected keyword argument 'groups'"):
         layers.Conv2DTranspose(4, 3, groups=2)
     assert "groups" not in layers.Conv2DTranspose(4, 3).get_config()
+
+
+def test_image_data_format_is_the_default_data_format_of_layers_made_after_it():
+    try:
+        tk.backend.set_image_data_format("channels_first")
+        layers = [tk.layers.Conv2D(4, 3), tk.layers.MaxPooling2D(), tk.layers.Flatten(), tk.layers.ZeroPadding2D()]
+        assert [layer.data_format for layer in layers] == ["channels_first"] * 4
+        assert tk.layers.Conv2D(4, 3, data_format="channels_last").data_format == "channels_last"
+        assert tk.layers.Conv2D(4, 3)(np.zeros((1, 2, 8, 8), "float32")).shape == (1, 4, 6, 6)
+    finally:
+        tk.backend.set_image_data_format("channels_last")
+    assert tk.layers.Conv2D(4, 3).data_format == "channels_last" and layers[0].data_format == "channels_first"

@@ -26,6 +26,8 @@ __all__ = ['DATA_FORMATS', 'SPATIAL_NAMES', 'layout', 'normalize_tuple', 'normal
 
 import numbers
 
+from teachkeras import backend
+
 DATA_FORMATS = ("channels_last", "channels_first")
 
 # Words for the axes, used in error messages: "(batch, steps, channels)".
@@ -81,9 +83,10 @@ def normalize_padding(padding, allowed, owner):
 
 
 def normalize_data_format(data_format, owner):
-    """None means 'channels_last' (Keras' image_data_format default)."""
+    """None means the global setting, ``teachkeras.backend.image_data_format()`` ('channels_last'
+    unless changed with ``set_image_data_format``), read when the layer is made, as in Keras."""
     if data_format is None:
-        return "channels_last"
+        return backend.image_data_format()
     if not isinstance(data_format, str) or data_format.lower() not in DATA_FORMATS:
         raise ValueError(f"{owner}: data_format must be one of {list(DATA_FORMATS)}, received {data_format!r}")
     return data_format.lower()
