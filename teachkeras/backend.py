@@ -24,6 +24,7 @@ Hand-written tooling: no chapter builds this module.
 from __future__ import annotations
 
 import collections
+import functools
 import math
 import random
 import re
@@ -193,15 +194,46 @@ def to_device(x, device: str | None = None, dtype=None):
 
 def _special(x, name):
     """Elementwise ``erf`` / ``erfc``: torch's own for tensors; for numpy arrays scipy's when it is
-    installed, else Python's ``math`` function entry by entry (exact, slower)."""
+    installed; else, for float32 and narrower, ``_erfc_float32`` (vectorized, within float32's
+    precision), and for float64 Python's ``math`` function entry by entry (exact, slower)."""
     if is_torch(x):
         return getattr(_torch().special, name)(x)
     x = np.asarray(x)
+    special = _scipy_special()
+    if special is not None:
+        return getattr(special, name)(x).astype(x.dtype, copy=False)
+    if name == "erfc" and x.dtype.kind == "f" and x.dtype.itemsize <= 4:
+        return _erfc_float32(x)
+    return np.vectorize(getattr(math, name), otypes=[x.dtype])(x)
+
+
+@functools.lru_cache(maxsize=None)
+def _scipy_special():
+    """``scipy.special`` if installed, else None; looked up once (a failed import is not cached by
+    Python, and searching for it again costs more than the function itself)."""
     try:
         import scipy.special
     except ImportError:  # pragma: no cover - depends on the machine
-        return np.vectorize(getattr(math, name), otypes=[x.dtype])(x)
-    return getattr(scipy.special, name)(x).astype(x.dtype, copy=False)
+        return None
+    return scipy.special
+
+
+# Chebyshev fit of erfc(z) = t * exp(-z**2 + P(t)), t = 1 / (1 + z / 2), z >= 0: relative error
+# below 1.2e-7 everywhere (Press et al., Numerical Recipes, section 6.2), about float32's resolution.
+_ERFC_COEFFICIENTS = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
+                      0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277)
+
+
+def _erfc_float32(x):
+    """erfc for float32 (or narrower) arrays without scipy: the fit above, evaluated in float64 so
+    that ``-z**2`` keeps its digits in the far tail, then rounded to ``x``'s dtype."""
+    z = np.abs(x.astype(np.float64))
+    t = 1.0 / (1.0 + 0.5 * z)
+    polynomial = _ERFC_COEFFICIENTS[-1]
+    for coefficient in _ERFC_COEFFICIENTS[-2::-1]:
+        polynomial = coefficient + t * polynomial
+    tail = t * np.exp(-z * z + polynomial)
+    return np.where(x >= 0, tail, 2.0 - tail).astype(x.dtype)
 
 
 def erf(x):

@@ -153,3 +153,21 @@ def test_keras_3_config_module_reads_and_sets_the_backend_settings():
         assert keras.backend.image_data_format() == "channels_first"
     finally:
         keras.config.set_image_data_format("channels_last")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_erfc_without_scipy_is_within_float32_precision(dtype):
+    import math
+
+    from teachkeras.backend import _erfc_float32
+
+    x = np.linspace(-12, 14, 20001).astype(dtype)
+    exact = np.array([math.erfc(float(value)) for value in x])
+    got = _erfc_float32(x)
+    assert got.dtype == np.dtype(dtype)
+    tiny = np.finfo(dtype).tiny
+    normal = exact > tiny * 1e3  # away from the dtype's underflow
+    relative = np.abs(got[normal].astype(np.float64) - exact[normal]) / exact[normal]
+    assert relative.max() < (2e-7 if dtype == "float32" else 1e-3)
+    assert np.all(got[exact < tiny] <= tiny * 1e3)  # underflows to (near) zero, never nan
+    assert not np.isnan(got).any()
