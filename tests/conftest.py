@@ -1,13 +1,18 @@
-"""Every test starts from the same random state and a fresh name registry, whatever ran before it
-in the same worker, so a failure reproduces with `pytest path::test` alone."""
+"""Every test starts from the same random state, a fresh name registry and the default backend
+settings, whatever ran before it in the same worker, so a failure reproduces with
+`pytest path::test` alone and a test that changes a global setting cannot leak it into the next."""
 
 import pytest
 
-from teachkeras.backend import clear_session, set_random_seed
+from teachkeras import backend
 
 
 @pytest.fixture(autouse=True)
 def _fresh_seeded_session():
-    clear_session()
-    set_random_seed(1234)
+    backend.clear_session()
+    backend.set_random_seed(1234)
+    settings = backend.floatx(), backend.epsilon(), backend.image_data_format()
     yield
+    backend.set_floatx(settings[0])
+    backend.set_epsilon(settings[1])
+    backend.set_image_data_format(settings[2])
