@@ -33,6 +33,7 @@ def test_notebook_is_replaced_only_after_a_clean_run(tmp_path, fails):
     path = tmp_path / "chapter.ipynb"
     source = "import sys\nprint('one'); sys.stdout.flush(); print('two')" + ("\nraise ValueError('x')" if fails else "")
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]), path)
+    path.chmod(0o644)
     before = path.read_bytes()
     if fails:
         with pytest.raises(Exception, match="ValueError"):
@@ -42,4 +43,5 @@ def test_notebook_is_replaced_only_after_a_clean_run(tmp_path, fails):
         execute_notebook.execute(path, timeout=60)
         cell = nbformat.read(path, as_version=4).cells[0]
         assert [o.text for o in cell.outputs] == ["one\ntwo\n"] and "execution" not in cell.metadata
+        assert oct(path.stat().st_mode & 0o777) == oct(0o644)  # not mkstemp's 0600
     assert [p.name for p in tmp_path.iterdir()] == ["chapter.ipynb"]

@@ -14,6 +14,7 @@ as CI does: `TEACHKERAS_DATASETS=../shared/datasets python tools/execute_noteboo
 
 import argparse
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -48,10 +49,12 @@ def execute(path, timeout):
         if cell.cell_type == "code":
             coalesce_streams(cell)
             cell.metadata.pop("execution", None)
+    mode = stat.S_IMODE(path.stat().st_mode)
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".ipynb.tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             nbformat.write(notebook, stream)
+        os.chmod(temporary, mode)  # mkstemp makes it 0600; keep the notebook's own permissions
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
