@@ -31,11 +31,11 @@ import argparse
 import ast
 import difflib
 import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from teachkeras._io import write_atomically
 
 __all__ = ["ExportError", "Module", "collect", "main", "render", "run"]
 
@@ -225,18 +225,6 @@ def _generated_files(package: Path) -> dict[Path, str]:
     return found
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
 def run(root: Path, check: bool = False, out=sys.stdout) -> int:
     """Export (or check) every notebook under ``root/notebooks`` into ``root/teachkeras``."""
     root = Path(root)
@@ -279,7 +267,7 @@ def run(root: Path, check: bool = False, out=sys.stdout) -> int:
             print(f"export --check: {shown} differs from its notebook:", file=out)
             out.writelines(diff)
         else:
-            _write_atomically(path, text)
+            write_atomically(path, text)
             print(f"export: wrote {shown}", file=out)
     for path in stale:
         shown = path.relative_to(root).as_posix()

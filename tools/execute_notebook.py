@@ -14,13 +14,13 @@ as CI does: `TEACHKERAS_DATASETS=../shared/datasets python tools/execute_noteboo
 
 import argparse
 import os
-import stat
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from teachkeras._io import write_atomically
 
 # The same arithmetic as the test run (see conftest.py): one BLAS / OpenMP thread in the kernel.
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -49,16 +49,8 @@ def execute(path, timeout):
         if cell.cell_type == "code":
             coalesce_streams(cell)
             cell.metadata.pop("execution", None)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".ipynb.tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            nbformat.write(notebook, stream)
-        os.chmod(temporary, mode)  # mkstemp makes it 0600; keep the notebook's own permissions
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    text = nbformat.writes(notebook)
+    write_atomically(path, text if text.endswith("\n") else text + "\n")  # as nbformat.write ends it
 
 
 def pin_threads():

@@ -38,7 +38,6 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -48,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
+from teachkeras._io import write_atomically
 from teachkeras.datasets.idx import GZIP_MAGIC, IDXFormatError, idx_bytes, parse_idx, read_idx_bytes
 
 __all__ = [
@@ -295,21 +295,6 @@ def _fetch(url: str, out, timeout: float) -> bytes:
     return bytes(body)
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` so that no reader ever sees a partial file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def download(file: DatasetFile, mirrors, cache_dir: Path | None, out=None, timeout: float = TIMEOUT_SECONDS):
     """Fetch ``file`` from the first mirror that serves it intact; (array, failures).
 
@@ -339,7 +324,7 @@ def download(file: DatasetFile, mirrors, cache_dir: Path | None, out=None, timeo
             continue
         if cache_dir is not None:
             name = file.name + ".gz" if body[:2] == GZIP_MAGIC else file.name
-            _write_atomic(cache_dir / name, body)
+            write_atomically(cache_dir / name, body)
         return array, failures
     return None, failures
 
