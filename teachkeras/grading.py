@@ -50,8 +50,11 @@ except ImportError as error:  # the course itself does not need them; the teache
     raise ImportError(f"teachkeras.grading needs nbformat, pytest and nbval ({error}); "
                       "install them with: pip install -e '.[dev]'") from error
 
+from teachkeras._io import write_atomically
+
 __all__ = ["Exercise", "ExerciseError", "ExerciseResult", "Release", "SubmissionResult",
-           "find_exercises", "grade", "main", "release", "release_notebook", "replace_solutions"]
+           "find_exercises", "format_result", "grade", "main", "release", "release_notebook",
+           "replace_solutions", "solution_regions"]
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -244,21 +247,6 @@ def _read_notebook(path, argument):
                          f"which cannot be read as one ({type(error).__name__}: {error})") from error
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)   # mkstemp makes it private; give it a normal file's mode
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
 def release_notebook(path, out_dir) -> Release:
     """Write the student version of the notebook ``path`` into the folder ``out_dir`` (created).
 
@@ -275,7 +263,7 @@ def release_notebook(path, out_dir) -> Release:
                          f"{str(out_dir)!r}: the student version would overwrite {str(source)!r}")
     student, exercises = release(notebook, str(source))
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomically(target, nbformat.writes(student))
+    write_atomically(target, nbformat.writes(student))
     return Release(source=source, path=target, exercises=exercises)
 
 
@@ -352,6 +340,11 @@ def _integrity(exercise: Exercise, cells, notebook) -> tuple[str, str]:
     return "", ""
 
 
+def _check_timeout(timeout, argument):
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"{argument}: expected a number of seconds > 0, received {timeout!r}")
+
+
 def grade(submission, source, timeout=DEFAULT_TIMEOUT) -> SubmissionResult:
     """Run the notebook ``submission`` under nbval and score it against the notebook ``source``.
 
@@ -359,8 +352,7 @@ def grade(submission, source, timeout=DEFAULT_TIMEOUT) -> SubmissionResult:
     cells after it still run. Unreadable notebooks raise FileNotFoundError or ValueError; a
     submission that crashes or hangs returns a result whose ``problem`` says so.
     """
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout: expected a number of seconds > 0, received {timeout!r}")
+    _check_timeout(timeout, "timeout")
     source_notebook = _read_notebook(source, "source")
     exercises = find_exercises(source_notebook, str(source))
     if not exercises:
@@ -412,7 +404,11 @@ def _run_nbval(notebook, submission: Path, timeout) -> tuple[dict[int, dict], st
         run_copy.cells[index].outputs = []
         run_copy.cells[index].execution_count = None
     folder = submission.resolve().parent
-    handle, copy_path = tempfile.mkstemp(dir=folder, prefix=".grading-", suffix=".ipynb")
+    try:
+        handle, copy_path = tempfile.mkstemp(dir=folder, prefix=".grading-", suffix=".ipynb")
+    except OSError as error:
+        raise OSError(f"submission: expected a writable folder (the run copy sits beside the notebook), "
+                      f"received {str(folder)!r}: {error}") from error
     with tempfile.TemporaryDirectory(prefix="teachkeras-grading-") as scratch:
         record = Path(scratch) / "cells.jsonl"
         try:
@@ -433,7 +429,8 @@ def _run_pytest(notebook_path: Path, record: Path, timeout, code_cell_count) -> 
     """Run nbval on one notebook in a subprocess; '' when it ran, else what went wrong."""
     command = [sys.executable, "-m", "pytest", notebook_path.name, "-p", "nbval.plugin",
                "--nbval-lax", "--nbval-current-env",
-               "--nbval-cell-timeout", str(timeout), "-p", "teachkeras.grading", "--teachkeras-grading-record", str(record),
+               "--nbval-cell-timeout", str(timeout),
+               "-p", "teachkeras.grading", "--teachkeras-grading-record", str(record),
                "-c", os.devnull, "--rootdir", str(notebook_path.parent), "--noconftest",
                "-p", "no:cacheprovider", "-q"]
     environment = dict(os.environ)
@@ -581,6 +578,7 @@ def _release_command(args) -> int:
 
 
 def _grade_command(args) -> int:
+    _check_timeout(args.timeout, "--timeout")
     source_notebook = _read_notebook(args.source, "--source")
     if not find_exercises(source_notebook, str(args.source)):
         raise ValueError(f"--source: expected a notebook with exercises (solution markers), "
@@ -602,7 +600,7 @@ def _grade_command(args) -> int:
     if args.json:
         report = {"source": str(args.source), "timeout": args.timeout,
                   "submissions": [result.to_dict() for result in results]}
-        _write_atomically(Path(args.json), json.dumps(report, indent=2) + "\n")
+        write_atomically(Path(args.json), json.dumps(report, indent=2) + "\n")
     return exit_code
 
 
