@@ -102,8 +102,10 @@ def _leaky_relu_backward(grad, inputs, outputs):
     return namespace(inputs).where(inputs > 0, grad, 0.2 * grad)
 
 
-def _elu_backward(grad, inputs, outputs):
-    return namespace(inputs).where(inputs > 0, grad, grad * (outputs + 1.0))
+def _elu_backward(grad, inputs, outputs, alpha=1.0):
+    # alpha * exp(x) on the negative side, not outputs + alpha, which cancels to 0 far left
+    xp = namespace(inputs)
+    return xp.where(inputs > 0, grad, grad * (alpha * xp.exp(xp.minimum(inputs, 0.0))))
 
 
 # Each entry maps (grad_outputs, inputs, outputs) to grad_inputs.
@@ -122,8 +124,27 @@ _BACKWARD = {
 ALL = {function.__name__: function for function in _BACKWARD}
 
 
-# Custom activations already found elementwise (checked once each, on first use).
+# Custom activations already found elementwise (checked once each, on first use). Most functions
+# are remembered by weak reference; numpy ufuncs (np.tanh) and __slots__ callables refuse one, so
+# those are remembered by id, beside a strong reference that keeps the id from being reused.
 _ELEMENTWISE = weakref.WeakKeyDictionary()
+_ELEMENTWISE_BY_ID = {}
+
+
+def _known_elementwise(activation):
+    if _ELEMENTWISE_BY_ID.get(id(activation)) is activation:
+        return True
+    try:
+        return activation in _ELEMENTWISE  # False (no error) for what refuses a weak reference
+    except TypeError:  # not hashable
+        return False
+
+
+def _remember_elementwise(activation):
+    try:
+        _ELEMENTWISE[activation] = True
+    except TypeError:
+        _ELEMENTWISE_BY_ID[id(activation)] = activation
 
 
 def _check_elementwise(activation, inputs):
@@ -133,11 +154,12 @@ def _check_elementwise(activation, inputs):
     ``lambda x: softmax(2 * x)`` mixes the entries of a row, and would train on a wrong gradient.
     The first and the last entries are each moved by 1; every other output must stay as it was.
     """
-    try:
-        if activation in _ELEMENTWISE:
-            return
-    except TypeError:  # not hashable or not weak-referenceable: check on every call
-        pass
+    if not _known_elementwise(activation):
+        _probe_elementwise(activation, inputs)
+
+
+def _probe_elementwise(activation, inputs):
+    """The check itself: three float64 forward passes; remembers ``activation`` if it passes."""
     xp = namespace(inputs)
     wide = xp.astype(inputs, xp.float64)
     before = activation(wide)
@@ -158,10 +180,7 @@ def _check_elementwise(activation, inputs):
                 f"that returns the gradient, or use a built-in activation such as 'softmax'"
             )
     if size >= 2:  # a single entry proves nothing about mixing
-        try:
-            _ELEMENTWISE[activation] = True
-        except TypeError:
-            pass
+        _remember_elementwise(activation)
 
 
 def backward(activation, grad_outputs, inputs, outputs):
@@ -287,8 +306,7 @@ def _log_softmax_backward(grad, inputs, outputs):
 
 _BACKWARD.update({
     relu6: lambda grad, inputs, outputs: grad * ((inputs > 0.0) & (inputs < 6.0)),
-    selu: lambda grad, inputs, outputs: namespace(inputs).where(
-        inputs > 0, _SELU_SCALE * grad, grad * (outputs + _SELU_SCALE * _SELU_ALPHA)),
+    selu: lambda grad, inputs, outputs: _SELU_SCALE * _elu_backward(grad, inputs, outputs, alpha=_SELU_ALPHA),
     gelu: _gelu_backward,
     silu: _silu_backward,
     mish: _mish_backward,

@@ -171,6 +171,49 @@ def test_extreme_inputs_give_finite_values_without_warnings(name, dtype):
     assert np.isfinite(outputs).all() and np.isfinite(grads).all(), name
 
 
+TAIL = np.array([-10.0, -20.0, -50.0, -100.0])
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name, derivative", [
+    ("elu", lambda x: np.exp(x)),
+    ("selu", lambda x: SELU_SCALE * SELU_ALPHA * np.exp(x)),
+])
+def test_elu_and_selu_gradients_keep_their_value_far_left(name, derivative, dtype):
+    # grad * (y + alpha) cancels to exactly 0 below about -17 (float64) or -10 (float32, selu)
+    inputs = TAIL.astype(dtype)
+    function = activations.get(name)
+    grads = activations.backward(function, np.ones_like(inputs), inputs, function(inputs))
+    expected = derivative(TAIL)  # float64, analytic
+    assert (grads > 0).all(), (name, dtype, grads)
+    if dtype == "float64":
+        np.testing.assert_allclose(grads, expected, rtol=1e-12)
+    else:  # exp(-100) is subnormal in float32: a few ulps of 1.4e-45 absolute there
+        np.testing.assert_allclose(grads, expected, rtol=1e-5, atol=1e-44)
+
+
+def test_elu_and_selu_tails_match_torch_autograd(torch):
+    from teachkeras.layers import ELU
+
+    for dtype in (torch.float32, torch.float64):
+        layer = ELU(alpha=0.5, dtype=str(dtype).split(".")[-1])
+        for function, reference in ((activations.selu, torch.nn.functional.selu),
+                                    (activations.elu, torch.nn.functional.elu),
+                                    (layer, lambda t: torch.nn.functional.elu(t, alpha=0.5))):
+            inputs = torch.tensor(TAIL, dtype=dtype, requires_grad=True)
+            reference(inputs).sum().backward()
+            plain = inputs.detach()
+            if isinstance(function, ELU):
+                function(plain)
+                grads = function.backward(torch.ones_like(plain))
+            else:
+                grads = activations.backward(function, torch.ones_like(plain), plain, function(plain))
+            assert (grads > 0).all(), (function, dtype)
+            np.testing.assert_allclose(grads.numpy(), inputs.grad.numpy(), rtol=1e-5 if dtype == torch.float32 else 1e-12,
+                                       atol=1e-44)
+
+
 def test_extreme_inputs_on_torch(torch):
     inputs = torch.tensor([[-1e4, -100.0, 100.0, 1e4]])
     for name in FINITE_NAMES:
@@ -290,6 +333,53 @@ def test_an_elementwise_callable_is_checked_once_and_then_trusted():
     np.testing.assert_allclose(first, 2 * inputs, rtol=1e-7)
     np.testing.assert_array_equal(first, second)
     assert len(calls) - calls_first < calls_first  # the second call skips the elementwise check
+
+
+class SlotsTanh:
+    """A callable with __slots__ and no __weakref__: it refuses weak references, as numpy ufuncs do."""
+    __slots__ = ("calls",)
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, x):
+        self.calls += 1
+        return np.tanh(x)
+
+
+def test_callables_that_refuse_weak_references_are_checked_once(monkeypatch):
+    inputs = points((2, 3), seed=14)
+    counted = SlotsTanh()
+    for _ in range(5):
+        activations.backward(counted, np.ones_like(inputs), inputs, None)
+    # 3 float64 passes for the check, then 2 per step for the central differences (25 if re-checked)
+    assert counted.calls == 3 + 2 * 5
+    probes = []
+    original = activations._probe_elementwise
+    monkeypatch.setattr(activations, "_probe_elementwise", lambda f, x: (probes.append(f), original(f, x)))
+    layer = Dense(3, activation=np.sin, dtype="float64")
+    tanh_layer = Activation(np.tanh, dtype="float64")
+    for _ in range(5):  # five training steps
+        layer(inputs)
+        layer.backward(np.ones((2, 3)))
+        tanh_layer(inputs)
+        tanh_layer.backward(np.ones_like(inputs))
+    assert probes.count(np.sin) <= 1 and probes.count(np.tanh) <= 1, probes
+    assert activations._known_elementwise(np.sin) and activations._known_elementwise(np.tanh)
+    np.testing.assert_allclose(tanh_layer.backward(np.ones_like(inputs)), 1 - np.tanh(inputs) ** 2, atol=1e-8)
+
+
+def test_a_non_weak_referenceable_callable_that_mixes_entries_is_still_refused():
+    class SlotsSoftmax:
+        __slots__ = ()
+
+        def __call__(self, x):
+            return activations.softmax(2 * x)
+
+    inputs = points((2, 3), seed=15)
+    for _ in range(2):  # refused every time: only functions that passed are remembered
+        with pytest.raises(ValueError, match="is not elementwise"):
+            activations.backward(SlotsSoftmax(), np.ones_like(inputs), inputs, None)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -474,3 +474,84 @@ def test_activation_layers_refuse_bad_arguments(make, message):
 
     with pytest.raises(ValueError, match=message):
         make(layers)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"max_value": 6.0}, {"max_value": 2.0}, {"negative_slope": 0.1}, {"negative_slope": 0.1, "threshold": 0.5},
+    {"max_value": 2.0, "negative_slope": 0.2}, {"max_value": 2.0, "negative_slope": 0.2, "threshold": 1.0},
+    {"max_value": 6.0, "negative_slope": 0.3}, {"max_value": 1.0, "threshold": 1.0}, {"max_value": 0.0},
+])
+def test_relu_layer_gradient_at_its_kinks_matches_keras(kwargs):
+    # x == 0, x == threshold and x == max_value have no derivative; Keras (torch autograd of its formula)
+    # still picks one: the cap passes the gradient at max_value except relu6, a lone slope covers x == 0.
+    keras = pytest.importorskip("keras")
+    torch = pytest.importorskip("torch")
+    from teachkeras import layers
+
+    inputs = np.array([[-1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 6.0, 7.0]])
+    tensor = torch.tensor(inputs, requires_grad=True)
+    keras.layers.ReLU(**kwargs, dtype="float64")(tensor).sum().backward()
+    ours = layers.ReLU(**kwargs, dtype="float64")
+    ours(inputs)
+    np.testing.assert_array_equal(ours.backward(np.ones_like(inputs)), tensor.grad.numpy())
+
+
+def test_softmax_layer_takes_inputs_of_another_rank_on_a_later_call():
+    keras = pytest.importorskip("keras")
+    from teachkeras import layers
+
+    ours, theirs = layers.Softmax(), keras.layers.Softmax()
+    for shape in ((2, 3), (2, 3, 4), (5,)):
+        inputs = np.random.default_rng(len(shape)).normal(size=shape).astype("float32")
+        np.testing.assert_allclose(ours(inputs), to_numpy(theirs(inputs)), rtol=1e-6, atol=1e-7)
+    over_two = layers.Softmax(axis=(1, 2))
+    over_two(np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match=r"Softmax 'softmax(_\d+)?': axis must be in \[-2, 1\] for input with 2 "
+                                         r"dimensions, received axis=\(1, 2\) \(input of layer 'softmax(_\d+)?', "
+                                         r"received shape \(2, 3\)\)"):
+        over_two(np.ones((2, 3)))
+
+
+def test_a_custom_layer_may_take_keras_1_names_through_kwargs():
+    from teachkeras import layers
+
+    class Strided(layers.Layer):
+        def __init__(self, units, **kwargs):
+            self.stride = kwargs.pop("stride", 1)
+            self.init = kwargs.pop("init", "zeros")
+            super().__init__(**kwargs)
+            self.units = units
+
+    layer = Strided(3, stride=2, init="ones")
+    assert (layer.units, layer.stride, layer.init) == (3, 2, "ones")
+    # one that does not use the name still hears about it, from Layer.__init__
+    class Plain(layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+
+    with pytest.raises(TypeError, match=r"Plain: stride= is the Keras 1/2 spelling; use strides=2 instead"):
+        Plain(3, stride=2)
+    # teachkeras' own layers still refuse the old names before __init__ runs
+    with pytest.raises(TypeError, match=r"Dense: output_dim= is the Keras 1/2 spelling; use units=10 instead"):
+        layers.Dense(output_dim=10)
+    with pytest.raises(TypeError, match=r"MaxPooling1D: pool_length=, stride= are Keras 1/2 spellings"):
+        layers.MaxPooling1D(pool_length=3, stride=1)
+    with pytest.raises(TypeError, match=r"Dense: init= is the Keras 1/2 spelling"):
+        layers.Dense(4, init="uniform")
+
+
+def test_a_subclass_may_set_trainable_before_calling_the_base_init():
+    keras = pytest.importorskip("keras")
+    from teachkeras import layers
+
+    def make(base):
+        class Frozen(base):
+            def __init__(self, **kwargs):
+                self.trainable = False
+                super().__init__(**kwargs)
+
+        return Frozen()
+
+    ours = make(layers.Layer)
+    assert ours.trainable == make(keras.layers.Layer).trainable  # the base __init__ sets it again (True)
+    assert ours.weights == []

@@ -149,12 +149,21 @@ class ReLU(Layer):
         return activations.relu(inputs, self.negative_slope, self.max_value, self.threshold)
 
     def backward(self, grad_outputs):
+        # At the kinks (points of measure zero) this picks the side Keras' own gradient picks: the
+        # cap passes the gradient at x == max_value (relu6, max_value=6 with threshold 0, does not),
+        # and with only a slope (Keras' leaky_relu) x == 0 takes the slope.
         xp = namespace(grad_outputs)
-        above = self.inputs > self.threshold
-        if self.max_value is not None:  # the cap clips to [0, max_value]
-            above = above & (self.inputs > 0) & (self.inputs < self.max_value)
-        slope = xp.where(self.inputs < self.threshold, self.negative_slope * grad_outputs, 0.0 * grad_outputs)
-        return xp.where(above, grad_outputs, slope)
+        x = self.inputs
+        leaky = self.negative_slope != 0 and self.max_value is None and self.threshold == 0
+        if self.threshold == 0 and self.max_value == 6:
+            passes = (x > 0) & (x < 6)
+        else:
+            passes = x > self.threshold
+            if self.max_value is not None:
+                passes = passes & (x <= self.max_value)
+        sloped = (x <= 0) if leaky else (x < self.threshold)
+        slope = xp.where(sloped, self.negative_slope * grad_outputs, 0.0 * grad_outputs)
+        return xp.where(passes, grad_outputs, 0.0 * grad_outputs) + slope
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -175,11 +184,12 @@ class Softmax(Layer):
                              f"received axis={axis!r}")
         self.axis = tuple(int(one) for one in axis) if isinstance(axis, (list, tuple)) else int(axis)
 
-    def build(self, input_shape):
-        _normalize_axis(self.axis, len(input_shape), f"Softmax {self.name!r}")  # a named error for a bad axis
-        self.input_spec = InputSpec(ndim=len(input_shape))
-
     def call(self, inputs, training=False):
+        # Any rank is welcome (as in Keras), so the axis is checked against each input, not once in build.
+        try:
+            _normalize_axis(self.axis, len(inputs.shape), f"Softmax {self.name!r}")
+        except ValueError as error:
+            raise ValueError(f"{error} (input of layer {self.name!r}, received shape {tuple(inputs.shape)})") from None
         self.outputs = activations.softmax(inputs, axis=self.axis)
         return self.outputs
 
@@ -214,8 +224,7 @@ class ELU(Layer):
         return self.outputs
 
     def backward(self, grad_outputs):
-        xp = namespace(grad_outputs)
-        return xp.where(self.inputs > 0, grad_outputs, grad_outputs * (self.outputs + self.alpha))
+        return activations._elu_backward(grad_outputs, self.inputs, self.outputs, alpha=self.alpha)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

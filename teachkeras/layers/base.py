@@ -147,6 +147,24 @@ def _needs_a_call(backward):
     return backward_after_a_call
 
 
+def _refuses_early(cls, signature, args, kwargs, legacy):
+    """Whether ``cls(*args, **kwargs)`` is refused for its Keras 1/2 spellings before ``__init__`` runs.
+
+    teachkeras' own layers: always. Any other class (your own layer, or one defined in a notebook)
+    may take ``stride=`` or ``init=`` through ``**kwargs`` for itself, so it is refused early only
+    when the call cannot bind to its ``__init__`` and that ``__init__`` takes the modern spelling
+    (``Dense(output_dim=10)``: ``units`` is missing). Otherwise ``__init__`` runs, and a legacy name
+    that reaches ``Layer.__init__`` unused is refused there with the same message.
+    """
+    if cls.__module__.startswith("teachkeras."):
+        return True
+    try:
+        signature.bind(None, *args, **kwargs)
+    except TypeError:
+        return any(LEGACY_ARGUMENTS[key] in signature.parameters for key in legacy)
+    return False
+
+
 def _marks_built(build):
     """Wrap a subclass's ``build`` so that it also sets ``built = True``."""
 
@@ -183,9 +201,9 @@ class Layer:
         # kernel_size=, not "missing 2 required positional arguments".
         legacy = {key: value for key, value in kwargs.items() if key in LEGACY_ARGUMENTS}
         if legacy:  # unless this layer takes one of these names as its own argument
-            accepted = inspect.signature(cls.__init__).parameters
-            legacy = {key: value for key, value in legacy.items() if key not in accepted}
-        if legacy:
+            signature = inspect.signature(cls.__init__)
+            legacy = {key: value for key, value in legacy.items() if key not in signature.parameters}
+        if legacy and _refuses_early(cls, signature, args, kwargs, legacy):
             raise legacy_argument_error(cls.__name__, legacy)
         return super().__new__(cls)
 
@@ -230,7 +248,9 @@ class Layer:
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
-        for weight in self._created_trainable:
+        # A subclass may set it before calling super().__init__() (Keras allows that; the base
+        # __init__ then sets it again): there are no weights yet.
+        for weight in getattr(self, "_created_trainable", ()):
             weight.trainable = self._trainable
 
     def _reject(self, kwargs):
