@@ -164,9 +164,15 @@ def _exercise_prefix(path) -> str:
     return match.group(0) if match else stem
 
 
+def _tag(cell) -> dict:
+    """The cell's ``metadata["teachkeras"]``; {} when absent or not a mapping."""
+    tag = cell.metadata.get(METADATA_KEY, {})
+    return tag if isinstance(tag, dict) else {}
+
+
 def _points(cells, label) -> float:
     """The exercise's points: ``metadata["teachkeras"]["points"]`` on its cells, 1 if none says."""
-    found = {cell.metadata.get(METADATA_KEY, {}).get("points") for cell in cells} - {None}
+    found = {_tag(cell).get("points") for cell in cells} - {None}
     if len(found) > 1:
         raise ExerciseError(f"{label}: the exercise's cells set different points {sorted(found)}; "
                             "expected one value")
@@ -191,7 +197,7 @@ def find_exercises(notebook, where="notebook", prefix=None) -> list[Exercise]:
     for index, cell in enumerate(notebook.cells):
         label = _cell_label(where, index, cell)
         is_code = cell.cell_type == "code"
-        tagged_tests = cell.metadata.get(METADATA_KEY, {}).get("role") == "tests"
+        tagged_tests = _tag(cell).get("role") == "tests"
         if is_code and solution_regions(cell.source, label):
             if tagged_tests:
                 raise ExerciseError(f"{label}: a tests cell must not contain solution markers "
@@ -313,18 +319,18 @@ def _submission_cells(notebook, where, prefix) -> dict[str, dict[str, list[int]]
     """
     tagged = {}
     for index, cell in enumerate(notebook.cells):
-        tag = cell.metadata.get(METADATA_KEY, {})
+        tag = _tag(cell)
         if cell.cell_type == "code" and tag.get("role") in ("solution", "tests") and "exercise" in tag:
             roles = tagged.setdefault(str(tag["exercise"]), {"solution": [], "tests": []})
             roles[tag["role"]].append(index)
     if tagged:
         return tagged
-    has_markers = any(cell.cell_type == "code" and solution_regions(cell.source, _cell_label(where, index, cell))
-                      for index, cell in enumerate(notebook.cells))
-    if not has_markers:
+    try:
+        exercises = find_exercises(notebook, where, prefix)
+    except ExerciseError:   # stray markers in a student's notebook: nothing can be found
         return {}
     return {exercise.name: {"solution": list(exercise.solution_cells), "tests": [exercise.tests_cell]}
-            for exercise in find_exercises(notebook, where, prefix)}
+            for exercise in exercises}
 
 
 def _integrity(exercise: Exercise, cells, notebook) -> tuple[str, str]:
@@ -378,10 +384,8 @@ def grade(submission, source, timeout=DEFAULT_TIMEOUT) -> SubmissionResult:
                     break
                 outcome = outcomes[index]
                 if not outcome["passed"]:
-                    status, error = "failed", f"{outcome['error']} ({role} cell"
-                    if outcome.get("line"):
-                        error += f", line {outcome['line']}: {outcome['code']}"
-                    error += ")"
+                    where = f", line {outcome['line']}: {outcome['code']}" if outcome.get("line") else ""
+                    status, error = "failed", f"{outcome['error']} ({role} cell{where})"
                     break
         earned = exercise.points if status == "passed" else 0
         result.exercises.append(ExerciseResult(exercise.name, earned, exercise.points, status, error))

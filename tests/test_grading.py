@@ -330,6 +330,14 @@ def test_deleted_solution_and_stripped_metadata_score_zero(chapter, tmp_path):
     result = grade(submit(released, tmp_path / "dave", SOLVED, strip_metadata), source, timeout=60)
     assert [(item.points, item.status) for item in result.exercises] == [(0, "missing")] * 3
 
+    def garble_metadata(notebook):
+        for cell in notebook.cells:
+            cell.metadata["teachkeras"] = "not a mapping"
+        notebook.cells[2].source += f"\n{BEGIN}"   # a stray marker does not break grading either
+
+    result = grade(submit(released, tmp_path / "erin", SOLVED, garble_metadata), source, timeout=60)
+    assert [(item.points, item.status) for item in result.exercises] == [(0, "missing")] * 3
+
 
 def test_a_student_cannot_pass_with_error_tags_or_skips(chapter, tmp_path):
     source, released = chapter
