@@ -100,12 +100,19 @@ class CallbackList:
         if name not in _HOOKS:
             raise AttributeError(name)
         indices = 1 if "batch" in name or "epoch" in name else 0  # the batch or epoch index comes first
+        index_name = "batch" if "batch" in name else "epoch"  # Keras' names, for calls by keyword
 
-        def call_all(*args, logs=None):
+        def call_all(*args, logs=None, **keywords):
+            if indices and index_name in keywords:  # on_epoch_end(epoch=0, logs=...), as Keras allows
+                args = args + (keywords.pop(index_name),)
+                if len(args) == 2 and logs is None:  # on_epoch_end(logs, epoch=0)
+                    raise TypeError(f"CallbackList.{name}: {index_name} given twice, received {args!r}")
+            if keywords:
+                raise TypeError(f"CallbackList.{name}: unexpected keyword argument(s) {sorted(keywords)}")
             if len(args) == indices + 1 and logs is None:  # logs given positionally
                 args, logs = args[:indices], args[indices]
             if len(args) != indices:
-                expected = "(index, logs=None)" if indices else "(logs=None)"
+                expected = f"({index_name}, logs=None)" if indices else "(logs=None)"
                 raise TypeError(f"CallbackList.{name}: expected {expected}, received {args!r}")
             logs = {} if logs is None else logs
             for callback in self.callbacks:

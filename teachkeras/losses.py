@@ -22,9 +22,11 @@ to the activation's input: ``probabilities - targets``.
 0.1
 """
 
-__all__ = ['EPSILON', 'mean_squared_error', 'mean_absolute_error', 'mean_absolute_percentage_error', 'mean_squared_logarithmic_error', 'hinge', 'squared_hinge', 'binary_crossentropy', 'categorical_crossentropy', 'check_class_labels', 'sparse_categorical_crossentropy', 'kl_divergence', 'poisson', 'cosine_similarity', 'REDUCTIONS', 'Loss', 'LossFunctionWrapper', 'MeanSquaredError', 'MeanAbsoluteError', 'MeanAbsolutePercentageError', 'MeanSquaredLogarithmicError', 'Hinge', 'SquaredHinge', 'BinaryCrossentropy', 'CategoricalCrossentropy', 'SparseCategoricalCrossentropy', 'KLDivergence', 'Poisson', 'CosineSimilarity', 'ALL', 'CLASSES', 'LEGACY_NAMES', 'get', 'as_loss', 'serialize']
+__all__ = ['EPSILON', 'mean_squared_error', 'mean_absolute_error', 'mean_absolute_percentage_error', 'mean_squared_logarithmic_error', 'hinge', 'squared_hinge', 'binary_crossentropy', 'categorical_crossentropy', 'labels_checked', 'largest_label', 'check_class_labels', 'sparse_categorical_crossentropy', 'kl_divergence', 'poisson', 'cosine_similarity', 'REDUCTIONS', 'Loss', 'LossFunctionWrapper', 'MeanSquaredError', 'MeanAbsoluteError', 'MeanAbsolutePercentageError', 'MeanSquaredLogarithmicError', 'Hinge', 'SquaredHinge', 'BinaryCrossentropy', 'CategoricalCrossentropy', 'SparseCategoricalCrossentropy', 'KLDivergence', 'Poisson', 'CosineSimilarity', 'ALL', 'CLASSES', 'LEGACY_NAMES', 'get', 'as_loss', 'serialize']
 
 
+import contextlib
+import contextvars
 import difflib
 import warnings
 
@@ -229,33 +231,70 @@ def _sparse_labels(y_true, y_pred, loss_name="sparse_categorical_crossentropy"):
             f"(or {tuple(y_pred.shape[:-1]) + (1,)}) for y_pred of shape {tuple(y_pred.shape)}, "
             f"received y_true with shape {tuple(y_true.shape)}{hint}"
         )
-    check_class_labels(y_true, y_pred.shape[-1], loss_name, whole_numbers=_is_floating(y_true))
+    largest = _CHECKED_LARGEST_LABEL.get()
+    if largest is None:
+        check_class_labels(y_true, y_pred.shape[-1], loss_name)
+    elif largest >= y_pred.shape[-1]:  # fit checked the labels: only its largest one is compared here
+        _raise_label_error(0, largest, y_pred.shape[-1], loss_name)
     return xp.astype(y_true, xp.int64)
+
+
+# Set by fit and evaluate (``labels_checked``) after they have checked the whole label array.
+_CHECKED_LARGEST_LABEL = contextvars.ContextVar("checked_largest_label", default=None)
+
+
+@contextlib.contextmanager
+def labels_checked(largest_label):
+    """Within this block the sparse losses trust their labels: whole numbers >= 0 whose largest is
+    ``largest_label``. fit and evaluate check the whole label array once, then train inside this
+    block, so each step only compares one Python int with its number of classes: no pass over
+    the labels and, for labels on a GPU, no wait for the device."""
+    token = _CHECKED_LARGEST_LABEL.set(int(largest_label))
+    try:
+        yield
+    finally:
+        _CHECKED_LARGEST_LABEL.reset(token)
+
+
+def largest_label(labels):
+    """The largest of ``labels`` as a Python int (-1 when there are none)."""
+    if 0 in tuple(labels.shape):
+        return -1
+    return int(namespace(labels).max(labels))
 
 
 def check_class_labels(labels, classes=None, loss_name="sparse_categorical_crossentropy", whole_numbers=True):
     """Raise a ValueError unless every label is a whole number in ``[0, classes)``.
 
     Without this a label of 10 against 10 outputs becomes an all-zero one-hot row: loss 0, a
-    wrong gradient, and no error; a label of 2.7 would silently become 2. fit and evaluate check
-    the whole label array once; the loss itself repeats only the cheap range test on each batch
-    (``whole_numbers=False`` for integer labels, which cannot be fractional).
+    wrong gradient, and no error; a label of 2.7 would silently become 2. The test is one
+    ``any(...)`` over the labels, so one wait for the device when the labels are on a GPU; the
+    details for the message are computed only when a label is bad. ``whole_numbers=False``
+    skips the fraction test (integer labels cannot be fractional anyway).
     """
     xp = namespace(labels)
     if 0 in tuple(labels.shape):  # no labels, nothing to check
         return
+    bad = labels < 0
+    if classes is not None:
+        bad = bad | (labels >= classes)
     if whole_numbers and _is_floating(labels):
-        fractional = labels != xp.round(labels)  # NaN is fractional too
-        if bool(xp.any(fractional)):
-            bad = float(labels[fractional][0])
-            raise ValueError(
-                f"{loss_name}: labels must be whole class indices 0, 1, 2, ..., received the label {bad}; "
-                "for one-hot or soft targets use loss='categorical_crossentropy'"
-            )
-    low, high = float(xp.min(labels)), float(xp.max(labels))
-    if low >= 0 and (classes is None or high < classes):
+        bad = bad | (labels != xp.floor(labels))  # NaN is fractional too
+    if not bool(xp.any(bad)):
         return
-    bad = int(low) if low < 0 else int(high)
+    if whole_numbers and _is_floating(labels):
+        fractional = labels != xp.floor(labels)
+        if bool(xp.any(fractional)):
+            raise ValueError(
+                f"{loss_name}: labels must be whole class indices 0, 1, 2, ..., received the label "
+                f"{float(labels[fractional][0])}; for one-hot or soft targets use loss='categorical_crossentropy'"
+            )
+    _raise_label_error(int(xp.min(labels)), int(xp.max(labels)), classes, loss_name)
+
+
+def _raise_label_error(low, high, classes, loss_name):
+    """The error for labels from ``low`` to ``high`` of which one is outside ``[0, classes)``."""
+    bad = low if low < 0 else high
     fixes = f"labels 1..{int(high)}? subtract 1 (y - 1); " if low >= 1 else ""
     if high >= (classes or 0):
         fixes += f"labels up to {int(high)}? use Dense({int(high) + 1}) (max label + 1 units) as the last layer"

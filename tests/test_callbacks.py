@@ -285,3 +285,29 @@ def test_fit_without_epochs_to_run_still_returns_its_history():
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     history = model.fit(x, y, epochs=2, initial_epoch=2, verbose=0)
     assert isinstance(history, callbacks.History) and history.epoch == [] and history.history == {}
+
+
+def test_callback_list_takes_the_index_by_keyword_as_in_keras():
+    seen = []
+
+    class Recorder(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(("epoch_end", epoch, logs))
+
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(("train_batch_end", batch, logs))
+
+        def on_test_batch_begin(self, batch, logs=None):
+            seen.append(("test_batch_begin", batch, logs))
+
+    hooks = callbacks.CallbackList([Recorder()])
+    hooks.on_epoch_end(epoch=0, logs={})
+    hooks.on_train_batch_end(batch=3, logs={"loss": 0.5})
+    hooks.on_test_batch_begin(batch=1)
+    hooks.on_epoch_end(1, {"loss": 0.25})
+    assert seen == [("epoch_end", 0, {}), ("train_batch_end", 3, {"loss": 0.5}), ("test_batch_begin", 1, {}),
+                    ("epoch_end", 1, {"loss": 0.25})]
+    with pytest.raises(TypeError, match="epoch given twice"):
+        hooks.on_epoch_end({}, epoch=0)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['batch'\]"):
+        hooks.on_epoch_end(epoch=0, batch=1)

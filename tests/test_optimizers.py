@@ -706,3 +706,22 @@ def test_exclude_from_weight_decay_works_for_every_optimizer():
     optimizer.apply([np.zeros(2), np.zeros(2)], [kernel, bias])
     assert kernel.value.tolist() == [0.95, 0.95] and bias.value.tolist() == [1.0, 1.0]
     assert optimizer.get_config()["weight_decay"] == 0.5
+
+
+def test_learning_rate_converts_like_a_number():
+    torch = pytest.importorskip("torch")
+    optimizer = SGD(learning_rate=0.25)
+    rate = optimizer.learning_rate
+    as_array = np.asarray(rate)
+    assert as_array.dtype.kind == "f" and as_array.shape == () and float(as_array) == 0.25
+    assert np.asarray(rate, dtype="float64").dtype == np.float64
+    assert abs(rate) == 0.25 and bool(rate)
+    optimizer.learning_rate = 0.0
+    assert not optimizer.learning_rate  # a rate of 0 is falsy, as 0.0 is
+    for value in (np.array(0.5), np.float32(0.5), torch.tensor(0.5), torch.tensor(0.5, dtype=torch.float64)):
+        optimizer.learning_rate.assign(value)
+        assert float(optimizer.learning_rate) == 0.5
+        assert float(SGD(learning_rate=value).learning_rate) == 0.5
+    for bad in (np.array([0.5]), torch.tensor([0.1, 0.2]), np.array(True), np.array(-0.5), torch.tensor(float("nan"))):
+        with pytest.raises(ValueError, match="learning_rate must be a finite number >= 0"):
+            SGD(learning_rate=bad)

@@ -5,6 +5,7 @@ and plain SGD give the same History; skipped when keras cannot be imported.
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -501,14 +502,34 @@ def test_nan_loss_stops_training_by_default_and_warns_once_where():
     assert history.epoch == [0] and math.isnan(history.history["loss"][0])
 
 
+class _PoisonAt(callbacks.Callback):
+    """Sets the first kernel to NaN before batch ``batch`` of epoch ``epoch``: a NaN loss exactly there."""
+
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.at, self.epoch = (epoch, batch), None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if (self.epoch, batch) == self.at:
+            kernel = self.model.layers[0].kernel
+            kernel.assign(np.full(kernel.shape, np.nan, dtype=kernel.value.dtype))
+
+
 def test_nan_in_a_later_epoch_keeps_the_epochs_done():
+    # Keras, when stop_training is set mid-epoch, still ends that epoch with on_epoch_end, so
+    # History records the stopped epoch (its loss averages the batches run, NaN included).
     x, labels = blobs(samples=64)
     model = mlp()
-    model.compile(optimizer=SGD(learning_rate=1e30), loss="sparse_categorical_crossentropy")
-    with pytest.warns(RuntimeWarning, match=r"loss became nan at epoch \d+/20, batch \d+ \(0-based"):
+    model.compile(optimizer=SGD(learning_rate=0.05), loss="sparse_categorical_crossentropy")
+    with pytest.warns(RuntimeWarning, match=r"loss became nan at epoch 3/20, batch 1 \(0-based"):
         with np.errstate(all="ignore"):
-            history = model.fit(x * 1e3, labels, epochs=20, batch_size=8, verbose=0)
-    assert len(history.epoch) < 20 and math.isnan(history.history["loss"][-1])
+            history = model.fit(x, labels, epochs=20, batch_size=8, verbose=0, callbacks=[_PoisonAt(2, 1)])
+    assert history.epoch == [0, 1, 2]
+    assert all(math.isfinite(value) for value in history.history["loss"][:2])
+    assert math.isnan(history.history["loss"][2])
 
 
 def test_compile_without_loss_predicts_but_does_not_fit():
@@ -627,12 +648,51 @@ def test_fractional_sparse_labels_are_refused_not_truncated():
         losses.sparse_categorical_crossentropy(np.array([np.nan]), np.full((1, 3), 1 / 3))
 
 
-def test_sparse_labels_checked_once_per_fit_on_torch_too():
-    torch = pytest.importorskip("torch")
-    model = Sequential([tk.Input(shape=(2,)), layers.Dense(3, activation="softmax")])
+@pytest.mark.parametrize("on_torch", [False, True])
+def test_sparse_labels_checked_once_per_fit_on_torch_too(monkeypatch, on_torch):
+    torch = pytest.importorskip("torch") if on_torch else None
+    checked = []
+    original = losses.check_class_labels
+    monkeypatch.setattr(losses, "check_class_labels",
+                        lambda labels, *args, **kwargs: (checked.append(tuple(labels.shape)),
+                                                         original(labels, *args, **kwargs))[1])
+    x, labels = blobs(samples=64)
+    if on_torch:
+        x, labels = torch.from_numpy(x), torch.from_numpy(labels)
+    model = mlp()
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(x, labels, batch_size=16, epochs=2, validation_split=0.25, verbose=0)
+    assert checked == [(64,)]  # the whole array once; no step (forward or fused backward) again
+    checked.clear()
+    model.evaluate(x, labels, batch_size=16, verbose=0)
+    assert checked == [(64,)]
+    checked.clear()
+    loss = losses.SparseCategoricalCrossentropy()
+    predictions = model.predict(x[:5], verbose=0)
+    loss(labels[:5], predictions if not on_torch else torch.from_numpy(predictions))
+    assert checked == [(5,)]  # a direct call checks its own labels, once
+    bad = torch.tensor([0, 1, 2, 3]) if on_torch else np.array([0, 1, 2, 3])
     with pytest.raises(ValueError, match="received the label 3"):
-        model.fit(torch.zeros(4, 2), torch.tensor([0, 1, 2, 3]), verbose=0)
+        model.fit(x[:4], bad, verbose=0)
+
+
+def test_sparse_label_too_large_for_an_unbuilt_model_is_still_caught():
+    # No Input: the classes are known only at the first batch, so fit checks the largest label then.
+    model = Sequential([layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="received the label 3.*Dense\\(4\\)"):
+        model.fit(np.zeros((4, 2)), np.array([0, 1, 2, 3]), verbose=0)
+    with pytest.raises(ValueError, match="received the label 5"):
+        model.evaluate(np.zeros((2, 2)), np.array([0, 5]), verbose=0)
+
+
+def test_check_class_labels_is_one_combined_test():
+    for labels, message in [(np.array([0.0, 1.5]), "received the label 1.5"), (np.array([0, -1]), "label -1"),
+                            (np.array([0, 3]), "label 3"), (np.array([np.nan, 1.0]), "label nan")]:
+        with pytest.raises(ValueError, match=message):
+            losses.check_class_labels(labels, 3)
+    losses.check_class_labels(np.array([0.0, 2.0]), 3)
+    losses.check_class_labels(np.array([0, 7]))  # no class count: only >= 0 and whole
 
 
 # ---------------------------------------------------------------- smaller Keras behaviours
@@ -846,3 +906,75 @@ def test_a_model_moved_to_torch_trains_on_numpy_data_batch_by_batch():
     for key in expected:
         np.testing.assert_allclose(expected[key], got[key], rtol=1e-5)
     assert isinstance(twin.predict(x, verbose=0), np.ndarray)
+
+
+# ---------------------------------------------------------------- summary, trainable and Input as in Keras
+
+
+def _keras_summary_names(model, **kwargs):
+    lines = []
+    model.summary(print_fn=lambda text, **_: lines.append(text), **kwargs)
+    text = "\n".join(lines)
+    return [layer.name for layer in model.layers if f"{layer.name} (" in text]
+
+
+@pytest.mark.parametrize("layer_range", [["dense", "dense"], ["out", "dense"], ["dense_1", "dense"], ["d", "d"],
+                                         ["dense_1", "out"]])
+def test_summary_layer_range_matches_keras(layer_range):
+    keras = pytest.importorskip("keras")
+    ours = Sequential([tk.Input(shape=(3,)), layers.Dense(4, name="dense"), layers.Dense(5, name="dense_1"),
+                       layers.Dense(6, name="out")])
+    theirs = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(4, name="dense"),
+                               keras.layers.Dense(5, name="dense_1"), keras.layers.Dense(6, name="out")])
+    assert _keras_summary_names(ours, layer_range=layer_range) == _keras_summary_names(theirs, layer_range=layer_range)
+
+
+def test_model_trainable_sets_every_layer_as_in_keras():
+    keras = pytest.importorskip("keras")
+
+    def state(model):
+        return [(layer.trainable, len(layer.trainable_weights), [w.trainable for w in layer.weights])
+                for layer in model.layers] + [(len(model.trainable_weights), len(model.non_trainable_weights))]
+
+    ours = Sequential([tk.Input(shape=(3,)), layers.Dense(4), layers.Flatten(), layers.Dense(2)])
+    theirs = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(4), keras.layers.Flatten(),
+                               keras.layers.Dense(2)])
+    for value in (False, True):
+        ours.trainable = theirs.trainable = value
+        assert state(ours) == state(theirs)
+        lines = []
+        ours.summary(show_trainable=True, print_fn=lines.append)
+        marks = [line.split()[-1] for line in lines[0].splitlines()[4:7]]
+        assert marks == (["Y", "-", "Y"] if value else ["N", "-", "N"])  # Keras: '-' for no weights
+
+
+@pytest.mark.parametrize("line_length", [40, 50, 70])
+@pytest.mark.parametrize("show_trainable", [False, True])
+def test_summary_columns_stay_apart_and_rows_are_as_wide_as_the_rule(capsys, line_length, show_trainable):
+    model = Sequential([tk.Input(shape=(3,)), layers.Dense(4, name="a_rather_long_layer_name"), layers.Dense(2)])
+    model.summary(line_length=line_length, show_trainable=show_trainable)
+    table = capsys.readouterr().out.splitlines()[1:7]  # rule, header, rule, 2 rows, rule
+    assert {len(line) for line in table} == {line_length}
+    header = table[1]
+    assert "Output ShapeParam" not in header and "  " in header
+    assert "a_rather_long_layer_name (Dense)" not in table[3] and "…" in table[3]  # cut visibly
+    with pytest.raises(ValueError, match="line_length=20 .* narrower than 4"):
+        model.summary(line_length=20, show_trainable=True)
+
+
+@pytest.mark.parametrize("batch_size", [None, 0, 3, True, np.int64(4)])
+def test_input_batch_size_accepts_what_keras_accepts(batch_size):
+    expected = None if batch_size is None else int(batch_size)
+    assert tk.Input(shape=(3,), batch_size=batch_size).shape == (expected, 3)
+    keras = pytest.importorskip("keras")
+    assert keras.Input(shape=(3,), batch_size=batch_size).shape == (expected, 3)
+
+
+@pytest.mark.parametrize("batch_size", [-1, 2.5, "8"])
+def test_input_batch_size_refuses_what_keras_refuses(batch_size):
+    with pytest.raises(ValueError, match=f"batch_size must be a whole number >= 0 or None, received "
+                                         f"batch_size={re.escape(repr(batch_size))}"):
+        tk.Input(shape=(3,), batch_size=batch_size)
+    keras = pytest.importorskip("keras")
+    with pytest.raises(ValueError):
+        keras.Input(shape=(3,), batch_size=batch_size)

@@ -15,6 +15,7 @@ of a later chapter calls layers on these placeholders.)
 __all__ = ['KerasTensor', 'InputLayer', 'Input']
 
 
+import numbers
 import warnings
 
 from teachkeras.backend import floatx, standardize_dtype
@@ -67,6 +68,11 @@ class InputLayer(Layer):
         if shape is None:
             raise ValueError(f"InputLayer {self.name!r}: shape is required, e.g. shape=(784,); received None")
         self.shape = _shape_tuple(shape, self.name)
+        if batch_size is not None:
+            if not isinstance(batch_size, numbers.Integral) or batch_size < 0:
+                raise ValueError(f"InputLayer {self.name!r}: batch_size must be a whole number >= 0 or None, "
+                                 f"received batch_size={batch_size!r}")
+            batch_size = int(batch_size)  # True -> 1 and numpy integers -> int, as in Keras
         self.batch_size = batch_size
         self.batch_shape = (batch_size,) + self.shape
         self.output = KerasTensor(self.batch_shape, self.dtype, source_layer=self, name=self.name)

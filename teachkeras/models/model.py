@@ -30,6 +30,7 @@ True
 __all__ = ['LEGACY_FIT_ARGUMENTS', 'LEGACY_COMPILE_ARGUMENTS', 'Model']
 
 
+import contextlib
 import math
 import numbers
 import re
@@ -89,6 +90,19 @@ class Model(Layer):
             elif isinstance(value, (list, tuple)):
                 found.extend(item for item in value if isinstance(item, Layer))
         return found
+
+    @property
+    def trainable(self):
+        """Whether fit updates the model's weights. Setting it sets ``trainable`` on every layer
+        of the model (and so on their weights), as Keras does: ``model.trainable = False``
+        freezes everything, ``True`` unfreezes every layer again."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        Layer.trainable.fset(self, value)
+        for layer in self.layers:
+            layer.trainable = value
 
     @property
     def weights(self):
@@ -262,10 +276,18 @@ class Model(Layer):
         xp = namespace(y)
         if not sparse:
             return xp.astype(y, getattr(xp, self.dtype), copy=False)
-        # Sparse labels are checked here, once for the whole array (whole numbers, in range), so
-        # that each training step only repeats the loss's cheap min/max test.
+        # Sparse labels are checked here, once for the whole array (whole numbers, in range);
+        # the steps then run inside _labels_checked and do not check their batch again.
         losses.check_class_labels(y, self._output_classes(), self.loss.name)
         return xp.astype(y, xp.int64, copy=False)
+
+    def _labels_checked(self, *label_arrays):
+        """For sparse labels that ``_standardize_targets`` has checked: a block in which the loss
+        skips its per-batch check and only compares the largest label, read here once, with its
+        number of classes (the model may learn that only at its first batch). Otherwise a no-op."""
+        if getattr(self.loss, "fn", None) is not losses.sparse_categorical_crossentropy:
+            return contextlib.nullcontext()
+        return losses.labels_checked(max(losses.largest_label(y) for y in label_arrays if y is not None))
 
     def _output_classes(self):
         """The number of outputs (classes) when the model already knows its output shape."""
@@ -393,36 +415,37 @@ class Model(Layer):
         self.stop_training = False
         epoch_logs = None  # what on_train_end receives: the last epoch's logs
         callback_list.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callback_list.on_epoch_begin(epoch)
-            order = random.permutation(samples) if shuffle is True else None
-            for step in range(steps):
-                start, stop = step * batch_size, min((step + 1) * batch_size, samples)
-                if order is not None:
-                    indices = order[start:stop]
-                elif shuffle == "batch":
-                    indices = start + random.permutation(stop - start)
-                else:
-                    indices = slice(start, stop)
-                callback_list.on_train_batch_begin(step)
-                loss_value = self._train_step(
-                    self._batch(x, indices), self._batch(y, indices), self._batch(sample_weight, indices)
-                )
-                callback_list.on_train_batch_end(step, self._logs())
-                self._stop_if_not_finite(loss_value, epoch, epochs, step, callback_list)
+        with self._labels_checked(y, None if validation is None else validation[1]):
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callback_list.on_epoch_begin(epoch)
+                order = random.permutation(samples) if shuffle is True else None
+                for step in range(steps):
+                    start, stop = step * batch_size, min((step + 1) * batch_size, samples)
+                    if order is not None:
+                        indices = order[start:stop]
+                    elif shuffle == "batch":
+                        indices = start + random.permutation(stop - start)
+                    else:
+                        indices = slice(start, stop)
+                    callback_list.on_train_batch_begin(step)
+                    loss_value = self._train_step(
+                        self._batch(x, indices), self._batch(y, indices), self._batch(sample_weight, indices)
+                    )
+                    callback_list.on_train_batch_end(step, self._logs())
+                    self._stop_if_not_finite(loss_value, epoch, epochs, step, callback_list)
+                    if self.stop_training:
+                        break
+                epoch_logs = self._logs()
+                if validation is not None and (epoch + 1) % validation_freq == 0:
+                    validation_logs = self._evaluate_arrays(
+                        *validation, batch_size=validation_batch_size or batch_size, callback_list=callback_list
+                    )
+                    epoch_logs.update({f"val_{name}": value for name, value in validation_logs.items()})
+                    epoch_logs = dict(sorted(epoch_logs.items()))
+                callback_list.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-            epoch_logs = self._logs()
-            if validation is not None and (epoch + 1) % validation_freq == 0:
-                validation_logs = self._evaluate_arrays(
-                    *validation, batch_size=validation_batch_size or batch_size, callback_list=callback_list
-                )
-                epoch_logs.update({f"val_{name}": value for name, value in validation_logs.items()})
-                epoch_logs = dict(sorted(epoch_logs.items()))
-            callback_list.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
         callback_list.on_train_end(epoch_logs)
         return self.history
 
@@ -504,7 +527,8 @@ class Model(Layer):
         self._check_lengths("evaluate", x, y, sample_weight)
         steps = math.ceil(x.shape[0] / batch_size)
         callback_list = self._callbacks(callbacks, verbose, epochs=1, steps=steps)
-        logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callback_list)
+        with self._labels_checked(y):
+            logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callback_list)
         return logs if return_dict else self._in_metric_order(logs)
 
     def _evaluate_arrays(self, x, y, sample_weight, batch_size, callback_list):
@@ -569,7 +593,9 @@ class Model(Layer):
         self._check_lengths("train_on_batch", x, y, sample_weight)
         self.reset_metrics()
         everything = slice(None)
-        self._train_step(self._batch(x, everything), self._batch(y, everything), self._batch(sample_weight, everything))
+        with self._labels_checked(y):
+            self._train_step(self._batch(x, everything), self._batch(y, everything),
+                             self._batch(sample_weight, everything))
         logs = self._logs()
         return logs if return_dict else self._in_metric_order(logs)
 
@@ -582,7 +608,9 @@ class Model(Layer):
         self._check_lengths("test_on_batch", x, y, sample_weight)
         self.reset_metrics()
         everything = slice(None)
-        self._test_step(self._batch(x, everything), self._batch(y, everything), self._batch(sample_weight, everything))
+        with self._labels_checked(y):
+            self._test_step(self._batch(x, everything), self._batch(y, everything),
+                            self._batch(sample_weight, everything))
         logs = self._logs()
         return logs if return_dict else self._in_metric_order(logs)
 
@@ -620,31 +648,37 @@ class Model(Layer):
             print_fn: called with the whole table (default ``print``).
             expand_nested: accepted for Keras compatibility; the layers of a nested model are
                 not listed (no model of this chapter nests one), so it changes nothing here.
-            show_trainable: add a column saying whether each layer is trainable.
-            layer_range: ``[first_name, last_name]``: list only the layers from the first whose
-                name matches ``first_name`` to the first after it matching ``last_name``.
+            show_trainable: add a column saying whether each layer is trainable: Y or N, and
+                ``-`` for a layer without weights (Keras' marks).
+            layer_range: ``[first, last]``, two regular expressions matched against layer names:
+                list the layers from the first matching ``first`` to the last matching ``last``
+                (swapped when that last one comes before the first, as Keras does).
         A layer without weights yet (no input shape known) shows ``0 (unbuilt)``, as in Keras.
+        A cell too long for its column is cut and ends with ``…``, as in Keras' table.
         """
         print_fn = print_fn or print
         layers = self._layers_in_range(layer_range)
         rows = [(f"{layer.name} ({type(layer).__name__})", _output_shape_text(layer),
                  f"{layer.count_params():,}" if layer.built else "0 (unbuilt)") for layer in layers]
         if show_trainable:
-            rows = [row + ("Y" if layer.trainable else "N",) for row, layer in zip(rows, layers)]
+            rows = [row + (("Y" if layer.trainable else "N") if layer.weights else "-",)
+                    for row, layer in zip(rows, layers)]
         trainable = sum(math.prod(weight.shape) for weight in self.trainable_weights)
         total = self.count_params()
         headers = ("Layer (type)", "Output Shape", "Param #") + (("Trainable",) if show_trainable else ())
-        widths = [max([len(header)] + [len(row[column]) for row in rows]) for column, header in enumerate(headers)]
-        widths[0] += 2
-        widths[1] += 2
-        if line_length is not None:
-            widths[:3] = _column_widths(line_length, positions, sum(widths[3:]) + 4 * len(widths[3:]))
-        rule = "─" * (sum(widths) + 4 * len(widths[2:]))
+        if line_length is None:  # as wide as the contents, with room after the name and the shape
+            widths = [max([len(header)] + [len(row[column]) for row in rows]) for column, header in enumerate(headers)]
+            widths[0] += 2
+            widths[1] += 2
+        else:
+            widths = _column_widths(line_length, positions, len(headers))
+        align = ["<", "<", ">", "^"]  # Keras: names and shapes left, counts right, Y/N centred
+        gap = " " * _COLUMN_GAP
 
         def line(cells):
-            text = f"{cells[0][:widths[0]]:<{widths[0]}}  {cells[1][:widths[1]]:<{widths[1]}}{cells[2]:>{widths[2]}}"
-            return text + "".join(f"    {cell:>{width}}" for cell, width in zip(cells[3:], widths[3:]))
+            return gap.join(f"{_fit(cell, width):{how}{width}}" for cell, width, how in zip(cells, widths, align))
 
+        rule = "─" * len(line(headers))
         lines = [f'Model: "{self.name}"', rule, line(headers), rule]
         lines.extend(line(row) for row in rows)
         lines.append(rule)
@@ -665,26 +699,50 @@ class Model(Layer):
                 and all(isinstance(name, str) for name in layer_range)):
             raise ValueError(f"summary: layer_range must be a list of two layer names, received {layer_range!r}")
         names = [layer.name for layer in layers]
-        first = next((index for index, name in enumerate(names) if re.match(layer_range[0], name)), None)
-        last = next((index for index, name in enumerate(names)
-                     if first is not None and index >= first and re.match(layer_range[1], name)), None)
-        if first is None or last is None:
+        # Keras: from the FIRST layer matching the lower bound to the LAST matching the upper one
+        lower = [index for index, name in enumerate(names) if re.match(layer_range[0], name)]
+        upper = [index for index, name in enumerate(names) if re.match(layer_range[1], name)]
+        if not lower or not upper:
             raise ValueError(f"summary: layer_range={list(layer_range)} matches no range of layers; "
                              f"the layers are {names}")
-        return layers[first:last + 1]
+        if min(lower) > max(upper):  # given in the other order: Keras swaps the bounds
+            return layers[min(upper):max(lower) + 1]
+        return layers[min(lower):max(upper) + 1]
 
 
-def _column_widths(line_length, positions, extra):
-    """Widths of the name, shape and count columns so that the table is ``line_length`` wide."""
+_COLUMN_GAP = 2  # spaces between two columns of the summary table
+
+
+def _fit(text, width):
+    """``text`` cut to ``width`` characters, ending with '…' when something was cut."""
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _column_widths(line_length, positions, columns):
+    """Text widths of the ``columns`` columns so that a row, gaps included, is ``line_length`` wide.
+
+    ``positions`` are where the columns end, fractions of ``line_length`` or absolute; Keras'
+    default ``[0.45, 0.8, 1.0]``, scaled by 0.9 to make room for a fourth (Trainable) column.
+    """
     if isinstance(line_length, bool) or not isinstance(line_length, numbers.Integral) or line_length < 20:
         raise ValueError(f"summary: line_length must be an integer >= 20, received line_length={line_length!r}")
-    positions = [0.45, 0.8, 1.0] if positions is None else list(positions)
-    if len(positions) < 3:
-        raise ValueError(f"summary: positions needs the ends of 3 columns, received positions={positions!r}")
-    available = line_length - extra
-    ends = [round(available * p) if p <= 1 else int(p) for p in positions[:3]]
-    widths = [ends[0], ends[1] - ends[0] - 2, available - 2 - ends[1]]  # 2 spaces after the name column
-    return [max(width, 1) for width in widths]
+    if positions is None:
+        positions = [0.45, 0.8, 1.0]
+        if columns == 4:
+            positions = [p * 0.9 for p in positions] + [1.0]
+    positions = list(positions)
+    if len(positions) != columns:
+        raise ValueError(f"summary: positions needs the ends of {columns} columns, received positions={positions!r}")
+    ends = [int(p * line_length) if p <= 1 else int(p) for p in positions]
+    starts = [0] + ends[:-1]
+    widths = [end - start - _COLUMN_GAP for start, end in zip(starts, ends)]
+    widths[-1] = line_length - starts[-1]  # the last column has no gap after it: it fills the line
+    if min(widths) < 4:
+        raise ValueError(
+            f"summary: line_length={line_length} with positions={positions} leaves a column narrower than "
+            "4 characters; use a larger line_length"
+        )
+    return widths
 
 
 def _output_shape_text(layer):

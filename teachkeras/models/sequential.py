@@ -31,8 +31,8 @@ class Sequential(Model):
     """
 
     def __init__(self, layers=None, trainable=True, name=None):
+        self._layers = []  # before Model.__init__, whose trainable setter walks the layers
         super().__init__(trainable=trainable, name=name)
-        self._layers = []
         self._input_layer = None
         self.output_shape = None
         if layers is not None:

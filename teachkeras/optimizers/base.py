@@ -50,6 +50,12 @@ def _is_schedule(learning_rate):
     return any(cls.__name__ == "LearningRateSchedule" for cls in type(learning_rate).__mro__)
 
 
+def _is_number_array(value):
+    """A 0-d numpy array or tensor of numbers (not booleans): ``float()`` reads its one value."""
+    return (not isinstance(value, numbers.Number) and tuple(getattr(value, "shape", (None,))) == ()
+            and hasattr(value, "dtype") and "bool" not in str(value.dtype) and "complex" not in str(value.dtype))
+
+
 class LearningRate:
     """``optimizer.learning_rate``: the current rate, variable-like as in Keras.
 
@@ -67,8 +73,17 @@ class LearningRate:
     def numpy(self):
         return np.asarray(float(self), dtype=floatx())
 
+    def __array__(self, dtype=None, copy=None):  # np.asarray(rate): a float array, not an object one
+        return np.asarray(float(self), dtype=dtype or floatx())
+
     def __float__(self):
         return self._optimizer._scheduled_learning_rate()
+
+    def __bool__(self):
+        return float(self) != 0.0
+
+    def __abs__(self):
+        return abs(float(self))
 
     def __repr__(self):
         return f"<LearningRate value={float(self)}>"
@@ -220,8 +235,8 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value):
-        if isinstance(value, LearningRate):
-            value = float(value)
+        if isinstance(value, LearningRate) or _is_number_array(value):
+            value = float(value)  # np.array(0.1), torch.tensor(0.1): their one number
         if callable(value):
             self._learning_rate = value
             return
