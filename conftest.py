@@ -10,10 +10,12 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 # which teachkeras.datasets also tries, so notebook kernels running in notebooks/ find them.
 os.environ.setdefault("TEACHKERAS_DATASETS", "../shared/datasets")
 
-# One BLAS / OpenMP thread in tests and in nbval's kernels (which inherit this environment): the
-# notebooks' printed numbers then do not depend on how many cores the machine has (OpenBLAS splits
-# work differently by thread count, which moves float32 results in the last digits and, after a few
-# epochs, a test accuracy by a few images), and two xdist workers on two cores do not oversubscribe.
+# The same float32 arithmetic on every machine, in the tests and in nbval's kernels (which inherit
+# this environment): one BLAS / OpenMP thread and, on x86-64, OpenBLAS' Haswell kernels; see
+# teachkeras.testing.reproducible_arithmetic and docs/design.md ("Reproducible notebook outputs").
 # tools/execute_notebook.py sets the same, so committed outputs come from the same arithmetic.
-for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_variable] = "1"
+# Importing teachkeras loads numpy in this process first; that is fine: what must see these
+# variables are the processes started after this line (xdist workers, nbval's kernels).
+from teachkeras.testing import reproducible_arithmetic  # noqa: E402
+
+os.environ.update(reproducible_arithmetic())

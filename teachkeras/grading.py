@@ -51,6 +51,7 @@ except ImportError as error:  # the course itself does not need them; the teache
                       "install them with: pip install -e '.[dev]'") from error
 
 from teachkeras._io import write_atomically
+from teachkeras.testing import reproducible_arithmetic
 
 __all__ = ["Exercise", "ExerciseError", "ExerciseResult", "Release", "SubmissionResult",
            "find_exercises", "format_result", "grade", "main", "release", "release_notebook",
@@ -63,7 +64,6 @@ METADATA_KEY = "teachkeras"
 DEFAULT_POINTS = 1
 DEFAULT_TIMEOUT = 600          # seconds per cell, as tools/execute_notebook.py
 KERNEL_STARTUP_ALLOWANCE = 120  # seconds added to the whole-run limit for pytest and the kernel
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class ExerciseError(ValueError):
@@ -438,7 +438,7 @@ def _run_pytest(notebook_path: Path, record: Path, timeout, code_cell_count) -> 
                "-c", os.devnull, "--rootdir", str(notebook_path.parent), "--noconftest",
                "-p", "no:cacheprovider", "-q"]
     environment = dict(os.environ)
-    environment.update({variable: "1" for variable in THREAD_VARIABLES})   # as the course's own runs
+    environment.update(reproducible_arithmetic())   # the arithmetic the course's outputs come from
     environment["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"   # nbval and the recorder only, loaded by -p
     package_root = str(Path(__file__).resolve().parent.parent)  # this teachkeras, in pytest and kernel
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, environment.get("PYTHONPATH")]))

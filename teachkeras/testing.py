@@ -8,6 +8,9 @@
 * ``check_backend_parity(make_layer, inputs)``: the same layer on numpy and on torch (CPU),
   same weights, forward and backward compared in float32.
 
+``reproducible_arithmetic()`` gives the environment the test run, nbval's kernels, the grading tool
+and ``tools/execute_notebook.py`` share, so that printed float32 results match the committed outputs.
+
 Each check raises AssertionError with the largest error when it fails and returns the errors.
 The loss used is ``sum(outputs * projection)`` with a fixed random ``projection``, so that
 ``grad_outputs`` is a generic array rather than all ones (which can hide transposition bugs).
@@ -15,11 +18,41 @@ The loss used is ``sum(outputs * projection)`` with a fixed random ``projection`
 Hand-written tooling: no chapter builds this module.
 """
 
+import os
+import platform
+
 import numpy as np
 
 from teachkeras.backend import RandomGenerator, to_device, to_numpy
 
-__all__ = ["check_backend_parity", "check_gradients", "check_torch_autograd", "numerical_gradient"]
+__all__ = ["check_backend_parity", "check_gradients", "check_torch_autograd", "numerical_gradient",
+           "reproducible_arithmetic"]
+
+
+def _has_avx2() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            return any(line.startswith("flags") and " avx2" in line for line in cpuinfo)
+    except OSError:
+        return False
+
+
+def reproducible_arithmetic() -> dict:
+    """Environment variables that make float32 results repeat from machine to machine.
+
+    One BLAS / OpenMP thread: OpenBLAS splits a product differently by thread count, which moves
+    the last digits (and, after a few epochs, an accuracy by a few images). On x86-64 with AVX2,
+    OpenBLAS' Haswell kernels: by default it picks kernels by CPU (SkylakeX on AVX-512 Intel parts),
+    and each kind rounds differently; Haswell's run on every AVX2 machine, and are what the CI
+    machines use. Set these before numpy (or a kernel) starts.
+
+    >>> reproducible_arithmetic()["OPENBLAS_NUM_THREADS"]
+    '1'
+    """
+    environment = {variable: "1" for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    if platform.machine().lower() in ("x86_64", "amd64") and _has_avx2():
+        environment["OPENBLAS_CORETYPE"] = "Haswell"
+    return environment
 
 
 def numerical_gradient(function, x, epsilon=1e-6):

@@ -21,9 +21,8 @@ import nbformat
 from nbclient import NotebookClient
 
 from teachkeras._io import write_atomically
+from teachkeras.testing import reproducible_arithmetic
 
-# The same arithmetic as the test run (see conftest.py): one BLAS / OpenMP thread in the kernel.
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def coalesce_streams(cell):
@@ -53,10 +52,9 @@ def execute(path, timeout):
     write_atomically(path, text if text.endswith("\n") else text + "\n")  # as nbformat.write ends it
 
 
-def pin_threads():
-    """Give kernels started from here one BLAS / OpenMP thread, as conftest.py does for nbval."""
-    for variable in THREAD_VARIABLES:
-        os.environ[variable] = "1"
+def pin_arithmetic():
+    """Give kernels started from here the test run's arithmetic (see conftest.py)."""
+    os.environ.update(reproducible_arithmetic())
 
 
 def main(argv=None):
@@ -64,7 +62,7 @@ def main(argv=None):
     parser.add_argument("notebooks", nargs="+", help="notebook files to execute in place")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
     args = parser.parse_args(argv)
-    pin_threads()
+    pin_arithmetic()
     for path in args.notebooks:
         print(f"executing {path}", file=sys.stderr, flush=True)
         execute(path, args.timeout)
