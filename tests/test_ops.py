@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from teachkeras import ops
-from teachkeras.backend import to_numpy
+from teachkeras.backend import is_torch, to_numpy
 
 torch = pytest.importorskip("torch")
 
@@ -365,3 +365,184 @@ def test_logsumexp_of_inf_beside_a_large_number_is_inf_without_overflow():
         assert ops.logsumexp(np.array([np.inf, 1000.0])) == np.inf
         assert np.isnan(ops.softmax(np.array([[np.inf, 1.0, 2.0]]))).all()
         assert np.isnan(ops.log_softmax(np.array([[np.inf, 1.0, 2.0]]))).all()
+
+
+# ---------------------------------------------------------------- the rest of keras.ops: thin wrappers
+
+POSITIVE = np.random.default_rng(8).uniform(0.5, 3.0, size=(2, 3, 4))
+SIGNED = np.random.default_rng(9).normal(scale=3.0, size=(2, 3, 4))
+ELEMENTWISE = ["abs", "absolute", "square", "sqrt", "exp", "log", "log1p", "expm1", "sign", "floor", "ceil",
+               "round", "tanh", "sigmoid", "relu", "logical_not"]
+BINARY = ["power", "maximum", "minimum", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
+          "logical_and", "logical_or", "matmul", "dot"]
+AXIS_REDUCTIONS = ["min", "prod", "std", "var", "any", "all", "norm"]
+
+
+def assert_same(got, expected, name):
+    """Values, shape and (loosely) kind of ``got`` equal Keras' / numpy's ``expected``."""
+    got, expected = to_numpy(got), to_numpy(expected)
+    assert got.shape == expected.shape, name
+    assert got.dtype.kind == expected.dtype.kind or {got.dtype.kind, expected.dtype.kind} <= {"i", "u"}, name
+    np.testing.assert_allclose(got.astype(np.float64), expected.astype(np.float64), rtol=1e-5, atol=1e-6,
+                               err_msg=name)
+
+
+def both_kinds(function, *arrays):
+    """``function`` on numpy arrays and on torch tensors; assert the two agree and return the numpy one."""
+    on_numpy = function(*arrays)
+    on_torch = function(*[torch.from_numpy(np.asarray(a)) if isinstance(a, np.ndarray) else a for a in arrays])
+    if isinstance(on_numpy, tuple):
+        for one, other in zip(on_numpy, on_torch):
+            assert_same(other, one, "torch vs numpy")
+    else:
+        assert is_torch(on_torch)
+        assert_same(on_torch, on_numpy, "torch vs numpy")
+    return on_numpy
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+@pytest.mark.parametrize("values", [SIGNED.astype(np.float32), POSITIVE, np.array([[-2, 0, 3]])],
+                         ids=["float32", "float64", "int"])
+def test_elementwise_against_keras(keras_ops, name, values):
+    if name in ("log", "log1p", "sqrt"):
+        values = np.abs(values) + 1
+    got = both_kinds(getattr(ops, name), values)
+    assert_same(got, getattr(keras_ops, name)(values), name)
+
+
+def test_round_decimals_and_clip_and_where(keras_ops):
+    values = SIGNED.astype(np.float32)
+    for function, theirs in [(lambda x: ops.round(x, decimals=2), lambda x: keras_ops.round(x, decimals=2)),
+                             (lambda x: ops.clip(x, -1.0, 2.0), lambda x: keras_ops.clip(x, -1.0, 2.0)),
+                             (lambda x: ops.where(x > 0, x, 0.0), lambda x: keras_ops.where(x > 0, x, 0.0))]:
+        assert_same(both_kinds(function, values), theirs(values), "round/clip/where")
+    for ours, theirs in zip(both_kinds(ops.where, values > 1), keras_ops.where(values > 1)):
+        assert_same(ours, theirs, "where(condition)")
+    with pytest.raises(ValueError, match="where: give both x1 and x2"):
+        ops.where(values > 0, values)
+
+
+def test_sigmoid_is_stable_at_large_inputs():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ops.sigmoid(np.array([-1000.0, 0.0, 1000.0])).tolist() == [0.0, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_against_keras(keras_ops, name):
+    rng = np.random.default_rng(10)
+    pairs = [(rng.normal(size=(3, 4)).round(), rng.normal(size=(4,)).round()), (rng.normal(size=(2, 3)), 1.5)]
+    if name in ("power",):
+        pairs = [(POSITIVE, rng.normal(size=(4,))), (POSITIVE, 2)]
+    if name in ("matmul", "dot"):
+        pairs = [(rng.normal(size=(3, 4)), rng.normal(size=(4, 2))), (rng.normal(size=(3, 4)), rng.normal(size=(4,))),
+                 (rng.normal(size=(4,)), rng.normal(size=(4,)))]
+    for x1, x2 in pairs:
+        got = both_kinds(getattr(ops, name), x1, x2)
+        assert_same(got, getattr(keras_ops, name)(x1, x2), name)
+
+
+def test_dot_of_higher_ranks_is_numpys_dot():
+    rng = np.random.default_rng(11)
+    a, b = rng.normal(size=(2, 3, 4)), rng.normal(size=(5, 4, 6))
+    assert_same(both_kinds(ops.dot, a, b), np.dot(a, b), "dot")
+    assert_same(ops.dot(np.array(2.0), a), 2 * a, "dot with a scalar")
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("axis", [None, 0, -1, (0, 2)])
+@pytest.mark.parametrize("name", AXIS_REDUCTIONS)
+def test_axis_reductions_against_keras(keras_ops, name, axis, keepdims):
+    values = SIGNED.astype(np.float32)
+    if name in ("any", "all"):
+        values = values > -2.0
+    if name == "norm" and isinstance(axis, tuple):
+        axis = (0, 2)  # Keras' norm takes a pair of axes as a matrix norm: Frobenius for ord=None
+    got = both_kinds(lambda x: getattr(ops, name)(x, axis=axis, keepdims=keepdims), values)
+    expected = getattr(keras_ops, name)(values, axis=axis, keepdims=keepdims)
+    if axis is None and keepdims and tuple(expected.shape) == ():  # Keras' torch backend drops keepdims here
+        got = got.reshape(())
+    assert_same(got, expected, name)
+
+
+@pytest.mark.parametrize("axis", [None, 0, -1])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_argmax_argmin_against_keras(keras_ops, axis, keepdims):
+    values = SIGNED.astype(np.float32)
+    for name in ("argmax", "argmin"):
+        got = both_kinds(lambda x: getattr(ops, name)(x, axis=axis, keepdims=keepdims), values)
+        expected = getattr(keras_ops, name)(values, axis=axis, keepdims=keepdims)
+        assert got.dtype == np.int32 and got.tolist() == to_numpy(expected).tolist(), name
+
+
+def test_integers_become_floatx_where_keras_does(keras_ops):
+    integers = np.array([[1, 2], [3, 4]])
+    for name in ("sqrt", "exp", "floor", "std", "var", "mean"):
+        assert ops.__dict__[name](integers).dtype == np.float32 == to_numpy(getattr(keras_ops, name)(integers)).dtype
+    for name in ("abs", "square", "sign"):
+        assert ops.__dict__[name](integers).dtype == integers.dtype
+
+
+def test_shape_functions_against_keras(keras_ops):
+    values = SIGNED
+    cases = [
+        (lambda o, x: o.reshape(x, (4, -1)), None), (lambda o, x: o.reshape(x, 24), None),
+        (lambda o, x: o.transpose(x), None), (lambda o, x: o.transpose(x, (1, 0, 2)), None),
+        (lambda o, x: o.expand_dims(x, 1), None), (lambda o, x: o.expand_dims(x, -1), None),
+        (lambda o, x: o.expand_dims(x, (0, 4)), None),
+        (lambda o, x: o.squeeze(o.expand_dims(x, 1)), None), (lambda o, x: o.squeeze(x[:, :1], axis=1), None),
+        (lambda o, x: o.concatenate([x, x], axis=-1), None), (lambda o, x: o.stack([x, x], axis=1), None),
+        (lambda o, x: o.zeros_like(x), None), (lambda o, x: o.ones_like(x, dtype="int32"), None),
+        (lambda o, x: o.full_like(x, 7.0), None), (lambda o, x: o.cast(x, "int32"), None),
+    ]
+    for index, (function, _) in enumerate(cases):
+        got = both_kinds(lambda x: function(ops, x), values)
+        assert_same(got, function(keras_ops, values), f"case {index}")
+    assert ops.shape(torch.ones(2, 3)) == (2, 3) == tuple(keras_ops.shape(np.ones((2, 3))))
+    with pytest.raises(ValueError, match=r"squeeze: axis 0 must have length 1"):
+        ops.squeeze(values, axis=0)
+
+
+def test_creation_and_conversion_against_keras(keras_ops):
+    for ours, theirs in [
+        (ops.zeros((2, 3)), keras_ops.zeros((2, 3))), (ops.ones(4, dtype="int32"), keras_ops.ones(4, dtype="int32")),
+        (ops.full((2,), 3.5), keras_ops.full((2,), 3.5)), (ops.arange(5), keras_ops.arange(5)),
+        (ops.arange(1, 2, 0.25), keras_ops.arange(1, 2, 0.25)), (ops.linspace(0, 1, 5), keras_ops.linspace(0, 1, 5)),
+        (ops.convert_to_tensor([1.0, 2.0]), keras_ops.convert_to_tensor([1.0, 2.0])),
+        (ops.convert_to_tensor([1, 2]), keras_ops.convert_to_tensor([1, 2])),
+        (ops.one_hot(np.array([2, 0, -1]), 3), keras_ops.one_hot(np.array([2, 0, -1]), 3)),
+        (ops.one_hot(np.array([[1, 0]]), 3, axis=1), keras_ops.one_hot(np.array([[1, 0]]), 3, axis=1)),
+    ]:
+        assert to_numpy(ours).dtype == to_numpy(theirs).dtype
+        assert_same(ours, theirs, "creation")
+    tensor = torch.arange(3)
+    assert ops.convert_to_tensor(tensor) is tensor and ops.convert_to_numpy(tensor).tolist() == [0, 1, 2]
+    assert is_torch(ops.one_hot(tensor, 3)) and ops.one_hot(tensor, 3).tolist() == np.eye(3).tolist()
+    with pytest.raises(ValueError, match="norm: only ord=None"):
+        ops.norm(SIGNED, ord=1)
+
+
+def test_custom_metric_written_with_ops_matches_keras_in_fit():
+    keras = pytest.importorskip("keras")
+    from teachkeras import layers, models, optimizers
+
+    rng = np.random.default_rng(12)
+    x, y = rng.normal(size=(32, 4)).astype(np.float32), rng.normal(size=(32, 2)).astype(np.float32)
+    kernel, bias = rng.normal(size=(4, 2)).astype(np.float32), np.zeros(2, np.float32)
+
+    def custom_mae(y_true, y_pred):
+        return ops.mean(ops.abs(y_true - y_pred), axis=-1)
+
+    def keras_mae(y_true, y_pred):
+        return keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+
+    ours = models.Sequential([layers.Input((4,)), layers.Dense(2)])
+    ours.set_weights([kernel, bias])
+    ours.compile(optimizer=optimizers.SGD(0.1), loss="mse", metrics=[custom_mae])
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    theirs.set_weights([kernel, bias])
+    theirs.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=[keras_mae])
+    history = ours.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    expected = theirs.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(history["custom_mae"], expected["keras_mae"], rtol=1e-4)
+    np.testing.assert_allclose(history["loss"], expected["loss"], rtol=1e-4)
