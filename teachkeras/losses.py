@@ -28,6 +28,7 @@ __all__ = ['EPSILON', 'mean_squared_error', 'mean_absolute_error', 'mean_absolut
 import contextlib
 import contextvars
 import difflib
+import numbers
 import warnings
 
 import array_api_compat
@@ -157,11 +158,35 @@ def _squared_hinge_gradient(y_true, y_pred):
     return -2.0 * y_true * margin / y_pred.shape[-1]
 
 
-def binary_crossentropy(y_true, y_pred, from_logits=False):
+def _check_label_smoothing(label_smoothing, loss_name):
+    if isinstance(label_smoothing, bool) or not (
+        isinstance(label_smoothing, numbers.Real) and 0 <= label_smoothing <= 1
+    ):
+        raise ValueError(f"{loss_name}: label_smoothing must be a number in [0, 1], "
+                         f"received label_smoothing={label_smoothing!r}")
+    return float(label_smoothing)
+
+
+def _smooth_binary(y_true, label_smoothing):
+    """Keras 3's binary label smoothing: targets pulled toward 0.5, so 1 becomes ``1 - s/2`` and
+    0 becomes ``s/2``. The result no longer depends on ``y_pred``, so every derivative keeps its form."""
+    return y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing if label_smoothing else y_true
+
+
+def _smooth_categorical(y_true, label_smoothing, axis=-1):
+    """Keras 3's categorical label smoothing: ``y * (1 - s) + s / classes``, a mix of the one-hot
+    row and the uniform one (each row still sums to 1). Keras divides by the size of the last
+    axis whatever ``axis`` is; the two agree for the usual ``axis=-1``, and here ``axis`` counts."""
+    return y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[axis] if label_smoothing else y_true
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
     """``mean(-(y log p + (1 - y) log(1 - p)))`` over the last axis; ``p`` is clipped to
-    [epsilon, 1 - epsilon]. With ``from_logits=True``, ``y_pred`` is the sigmoid's input."""
+    [epsilon, 1 - epsilon]. With ``from_logits=True``, ``y_pred`` is the sigmoid's input; with
+    ``label_smoothing=s`` the targets become ``y (1 - s) + s / 2``."""
     xp = namespace(y_pred)
-    y_true = _match_ranks(y_true, y_pred, "binary_crossentropy")
+    label_smoothing = _check_label_smoothing(label_smoothing, "binary_crossentropy")
+    y_true = _smooth_binary(_match_ranks(y_true, y_pred, "binary_crossentropy"), label_smoothing)
     if from_logits:  # max(z, 0) - z y + log(1 + exp(-|z|)): no overflow for any z
         logits = y_pred
         values = xp.clip(logits, 0.0, None) - logits * y_true + xp.log1p(xp.exp(-xp.abs(logits)))
@@ -170,8 +195,9 @@ def binary_crossentropy(y_true, y_pred, from_logits=False):
     return _mean_last(-(y_true * xp.log(p) + (1.0 - y_true) * xp.log(1.0 - p)))
 
 
-def _binary_crossentropy_gradient(y_true, y_pred, from_logits=False):
+def _binary_crossentropy_gradient(y_true, y_pred, from_logits=False, label_smoothing=0.0):
     xp = namespace(y_pred)
+    y_true = _smooth_binary(y_true, label_smoothing)
     if from_logits:
         return (activations.sigmoid(y_pred) - y_true) / y_pred.shape[-1]
     p = xp.clip(y_pred, EPSILON, 1.0 - EPSILON)
@@ -179,14 +205,16 @@ def _binary_crossentropy_gradient(y_true, y_pred, from_logits=False):
     return (-y_true / p + (1.0 - y_true) / (1.0 - p)) * unclipped / y_pred.shape[-1]
 
 
-def categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """``-sum(y_true * log(p))`` over the classes, for one-hot (or soft) targets.
 
     ``p`` is ``y_pred`` rescaled to sum to 1 and clipped to [epsilon, 1 - epsilon] (Keras 3);
     with ``from_logits=True``, ``y_pred`` holds the softmax's inputs and ``log(p)`` is
-    ``log_softmax(y_pred)``, which stays finite where ``p`` underflows.
+    ``log_softmax(y_pred)``, which stays finite where ``p`` underflows. ``label_smoothing=s``
+    trains on ``y (1 - s) + s / classes`` instead of the one-hot ``y`` (arguments in Keras 3's order).
     """
-    y_true = _match_ranks(y_true, y_pred, "categorical_crossentropy")
+    label_smoothing = _check_label_smoothing(label_smoothing, "categorical_crossentropy")
+    y_true = _smooth_categorical(_match_ranks(y_true, y_pred, "categorical_crossentropy"), label_smoothing, axis)
     return -namespace(y_pred).sum(y_true * _log_probabilities(y_pred, from_logits, axis), axis=axis)
 
 
@@ -198,8 +226,9 @@ def _log_probabilities(y_pred, from_logits, axis=-1):
     return xp.log(xp.clip(p, EPSILON, 1.0 - EPSILON))
 
 
-def _categorical_crossentropy_gradient(y_true, y_pred, from_logits=False, axis=-1):
+def _categorical_crossentropy_gradient(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     xp = namespace(y_pred)
+    y_true = _smooth_categorical(y_true, label_smoothing, axis)
     if from_logits:  # d/dz of -sum(y log softmax(z)) = softmax(z) * sum(y) - y
         return ops.softmax(y_pred, axis=axis) * xp.sum(y_true, axis=axis, keepdims=True) - y_true
     total = xp.sum(y_pred, axis=axis, keepdims=True)
@@ -314,7 +343,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
 
 def _sparse_categorical_crossentropy_gradient(y_true, y_pred, from_logits=False, axis=-1):
     return _categorical_crossentropy_gradient(_one_hot_like(_sparse_labels(y_true, y_pred), y_pred), y_pred,
-                                              from_logits, axis)
+                                              from_logits, axis=axis)
 
 
 def kl_divergence(y_true, y_pred):
@@ -524,14 +553,15 @@ class LossFunctionWrapper(Loss):
     def fused_gradient(self, activation, y_true, y_pred, sample_weight=None):
         if self.fn_kwargs.get("from_logits") or self.fn_kwargs.get("axis", -1) != -1:
             return None
+        smoothing = self.fn_kwargs.get("label_smoothing", 0.0)  # p - y becomes p - y_smoothed
         if activation is activations.softmax and self.fn is categorical_crossentropy:
             # d/dz of -sum(y log softmax(z)) = softmax(z) sum(y) - y: no division by a tiny p
-            y_true = _match_ranks(y_true, y_pred, self.fn.__name__)
+            y_true = _smooth_categorical(_match_ranks(y_true, y_pred, self.fn.__name__), smoothing)
             grad = y_pred * namespace(y_true).sum(y_true, axis=-1, keepdims=True) - y_true
         elif activation is activations.softmax and self.fn is sparse_categorical_crossentropy:
             grad = y_pred - _one_hot_like(_sparse_labels(y_true, y_pred), y_pred)
         elif activation is activations.sigmoid and self.fn is binary_crossentropy:
-            y_true = _match_ranks(y_true, y_pred, self.fn.__name__)
+            y_true = _smooth_binary(_match_ranks(y_true, y_pred, self.fn.__name__), smoothing)
             grad = (y_pred - y_true) / y_pred.shape[-1]
         else:
             return None
@@ -584,26 +614,37 @@ class SquaredHinge(LossFunctionWrapper):
 
 
 class BinaryCrossentropy(LossFunctionWrapper):
-    """Cross-entropy for yes/no targets (0 or 1 per output); 'binary_crossentropy'."""
+    """Cross-entropy for yes/no targets (0 or 1 per output); 'binary_crossentropy'.
+    ``label_smoothing=s`` trains on ``y (1 - s) + s / 2``."""
 
-    def __init__(self, from_logits=False, reduction="sum_over_batch_size", name="binary_crossentropy"):
-        super().__init__(binary_crossentropy, name=name, reduction=reduction, from_logits=bool(from_logits))
+    def __init__(self, from_logits=False, label_smoothing=0.0, reduction="sum_over_batch_size",
+                 name="binary_crossentropy"):
+        label_smoothing = _check_label_smoothing(label_smoothing, "BinaryCrossentropy")
+        super().__init__(binary_crossentropy, name=name, reduction=reduction, from_logits=bool(from_logits),
+                         label_smoothing=label_smoothing)
 
 
 class CategoricalCrossentropy(LossFunctionWrapper):
-    """Cross-entropy for one-hot targets; 'categorical_crossentropy'."""
+    """Cross-entropy for one-hot targets; 'categorical_crossentropy'. ``label_smoothing=s``
+    trains on ``y (1 - s) + s / classes``."""
 
-    def __init__(self, from_logits=False, axis=-1, reduction="sum_over_batch_size",
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="categorical_crossentropy"):
+        label_smoothing = _check_label_smoothing(label_smoothing, "CategoricalCrossentropy")
         super().__init__(categorical_crossentropy, name=name, reduction=reduction,
-                         from_logits=bool(from_logits), axis=axis)
+                         from_logits=bool(from_logits), label_smoothing=label_smoothing, axis=axis)
 
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
     """Cross-entropy for integer class labels; 'sparse_categorical_crossentropy'."""
 
     def __init__(self, from_logits=False, reduction="sum_over_batch_size",
-                 name="sparse_categorical_crossentropy"):
+                 name="sparse_categorical_crossentropy", **unknown):
+        if unknown:  # Keras 3 has no label_smoothing here either: say how to get it
+            hint = ("; Keras 3 has label smoothing only for one-hot targets: "
+                    "CategoricalCrossentropy(label_smoothing=...) on to_categorical(y)"
+                    if "label_smoothing" in unknown else "")
+            raise TypeError(f"SparseCategoricalCrossentropy: unexpected argument(s) {sorted(unknown)}{hint}")
         super().__init__(sparse_categorical_crossentropy, name=name, reduction=reduction,
                          from_logits=bool(from_logits))
 

@@ -17,7 +17,7 @@ from the shapes of the first batch as Keras 3 does: one output unit is binary; i
 0.6666666666666666
 """
 
-__all__ = ['Metric', 'Mean', 'MeanMetricWrapper', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'BinaryAccuracy', 'CategoricalAccuracy', 'SparseCategoricalAccuracy', 'MeanSquaredError', 'MeanAbsoluteError', 'mean_squared_error', 'mse', 'mean_absolute_error', 'mae', 'accuracy_for', 'ALL', 'CLASSES', 'get']
+__all__ = ['Metric', 'Mean', 'MeanMetricWrapper', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'BinaryAccuracy', 'CategoricalAccuracy', 'SparseCategoricalAccuracy', 'accuracy', 'cosine_similarity', 'Accuracy', 'CosineSimilarity', 'MeanSquaredError', 'MeanAbsoluteError', 'mean_squared_error', 'mse', 'mean_absolute_error', 'mae', 'accuracy_for', 'ALL', 'CLASSES', 'get']
 
 
 import difflib
@@ -147,6 +147,47 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
 
 
+def _same_rank(y_true, y_pred):
+    """``y_true`` reshaped so that it compares element by element with ``y_pred``: a trailing axis of
+    size 1 is dropped from, or added to, ``y_true`` when the ranks differ by one (as Keras does)."""
+    xp = namespace(y_true)
+    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        return xp.reshape(y_true, tuple(y_true.shape[:-1]))
+    if y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
+        return xp.reshape(y_true, tuple(y_true.shape) + (1,))
+    return y_true
+
+
+def accuracy(y_true, y_pred):
+    """Per element: 1.0 where ``y_pred`` equals ``y_true`` exactly, else 0.0 (Keras' ``Accuracy``:
+    for predicted labels; a probability is never equal to a label)."""
+    xp = namespace(y_pred)
+    y_true = _same_rank(y_true, y_pred)
+    equal = xp.astype(y_true, y_pred.dtype) == y_pred
+    return xp.astype(equal, y_pred.dtype if losses._is_floating(y_pred) else xp.float64)
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """Per sample: the cosine of the angle between ``y_true`` and ``y_pred`` along ``axis``, from -1
+    (opposite) to 1 (same direction): the loss ``cosine_similarity`` without its minus sign."""
+    return -losses.cosine_similarity(y_true, y_pred, axis=axis)
+
+
+class Accuracy(MeanMetricWrapper):
+    """How often ``y_pred`` equals ``y_true`` exactly. Not the ``'accuracy'`` of compile, which
+    compares arg-maxes or thresholded probabilities; this one is for predictions that are labels."""
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(accuracy, name=name, dtype=dtype)
+
+
+class CosineSimilarity(MeanMetricWrapper):
+    """The cosine similarity of targets and predictions, averaged over samples; 'cosine_similarity'."""
+
+    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+        super().__init__(cosine_similarity, name=name, dtype=dtype, axis=axis)
+
+
 class MeanSquaredError(MeanMetricWrapper):
     """The mean squared error, averaged over all samples seen."""
 
@@ -194,10 +235,11 @@ ALL = {
     "mae": MeanAbsoluteError,
     "MSE": MeanSquaredError,
     "MAE": MeanAbsoluteError,
+    "cosine_similarity": CosineSimilarity,
 }
 # Class names, as Keras' get() accepts them: "CategoricalAccuracy" is a CategoricalAccuracy.
 CLASSES = {cls.__name__: cls for cls in (BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-                                         MeanSquaredError, MeanAbsoluteError)}
+                                         Accuracy, CosineSimilarity, MeanSquaredError, MeanAbsoluteError)}
 _LOSS_METRICS = [
     "mape", "mean_absolute_percentage_error", "msle", "mean_squared_logarithmic_error", "hinge",
     "squared_hinge", "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",

@@ -30,6 +30,11 @@ CASES = [
     (losses.categorical_crossentropy, SOFT, PROBABILITIES, {}),
     (losses.categorical_crossentropy, SOFT, PROBABILITIES * 0.7, {}),  # rows not summing to 1
     (losses.categorical_crossentropy, SOFT, PROBABILITIES * 6 - 3, {"from_logits": True}),
+    (losses.categorical_crossentropy, np.eye(4)[LABELS], PROBABILITIES, {"label_smoothing": 0.1}),
+    (losses.categorical_crossentropy, np.eye(4)[LABELS], PROBABILITIES * 6 - 3,
+     {"from_logits": True, "label_smoothing": 0.2}),
+    (losses.binary_crossentropy, BINARY, PROBABILITIES, {"label_smoothing": 0.1}),
+    (losses.binary_crossentropy, BINARY, PROBABILITIES * 6 - 3, {"from_logits": True, "label_smoothing": 0.3}),
     (losses.sparse_categorical_crossentropy, LABELS, PROBABILITIES, {}),
     (losses.sparse_categorical_crossentropy, LABELS[:, None], PROBABILITIES * 6 - 3, {"from_logits": True}),
     (losses.kl_divergence, SOFT, PROBABILITIES, {}),
@@ -134,6 +139,8 @@ def test_sequence_targets_reduce_over_every_step():
     (losses.CategoricalCrossentropy(), activations.softmax, SOFT),
     (losses.SparseCategoricalCrossentropy(), activations.softmax, LABELS),
     (losses.BinaryCrossentropy(), activations.sigmoid, BINARY),
+    (losses.CategoricalCrossentropy(label_smoothing=0.1), activations.softmax, np.eye(4)[LABELS]),
+    (losses.BinaryCrossentropy(label_smoothing=0.2), activations.sigmoid, BINARY),
 ])
 def test_fused_gradient_equals_the_chain_rule(loss, activation, targets):
     logits = RNG.normal(size=(6, 4))
@@ -224,7 +231,7 @@ def test_serialize_round_trips_names_and_configs():
     config = losses.serialize(losses.CategoricalCrossentropy(from_logits=True))
     assert config == {"class_name": "CategoricalCrossentropy",
                       "config": {"name": "categorical_crossentropy", "reduction": "sum_over_batch_size",
-                                 "from_logits": True, "axis": -1}}
+                                 "from_logits": True, "label_smoothing": 0.0, "axis": -1}}  # Keras 3's keys
     assert losses.CategoricalCrossentropy.from_config(config["config"]).fn_kwargs["from_logits"] is True
 
 
@@ -241,3 +248,98 @@ def test_sparse_crossentropy_refuses_labels_outside_the_classes_instead_of_a_zer
         losses.sparse_categorical_crossentropy(np.array([1, 10]), y_pred)
     with pytest.raises(ValueError, match="received the label 10"):
         losses.SparseCategoricalCrossentropy().backward(np.array([1, 10]), y_pred)
+
+
+# ---------------------------------------------------------------- label smoothing
+
+
+@pytest.mark.parametrize("name, y_true, kwargs", [
+    ("categorical_crossentropy", np.eye(4)[LABELS], {"label_smoothing": 0.1}),
+    ("categorical_crossentropy", np.eye(4)[LABELS], {"label_smoothing": 0.25, "from_logits": True}),
+    ("binary_crossentropy", BINARY, {"label_smoothing": 0.1}),
+    ("binary_crossentropy", BINARY, {"label_smoothing": 0.4, "from_logits": True}),
+])
+def test_label_smoothing_matches_keras_functions_and_classes(name, y_true, kwargs):
+    keras = pytest.importorskip("keras")
+    y_pred = np.log(PROBABILITIES) if kwargs.get("from_logits") else PROBABILITIES
+    theirs = np.asarray(getattr(keras.losses, name)(y_true, y_pred, **kwargs))
+    np.testing.assert_allclose(getattr(losses, name)(y_true, y_pred, **kwargs), theirs, rtol=2e-6, atol=1e-6)
+    class_name = "".join(part.capitalize() for part in name.split("_"))
+    weights = np.linspace(0.0, 2.0, len(y_pred))
+    ours_loss, theirs_loss = getattr(losses, class_name)(**kwargs), getattr(keras.losses, class_name)(**kwargs)
+    np.testing.assert_allclose(ours_loss(y_true, y_pred, sample_weight=weights),
+                               np.asarray(theirs_loss(y_true, y_pred, sample_weight=weights)), rtol=2e-6)
+    ours_config, theirs_config = ours_loss.get_config(), theirs_loss.get_config()
+    assert {key: ours_config[key] for key in ours_config} == {key: theirs_config[key] for key in ours_config}
+    assert losses.serialize(ours_loss)["config"]["label_smoothing"] == kwargs["label_smoothing"]
+
+
+def test_label_smoothing_formula_and_argument_order():
+    y_true, y_pred = np.array([[0.0, 1.0, 0.0]]), np.array([[0.2, 0.5, 0.3]])
+    expected = -(np.array([0.1 / 3, 0.9 + 0.1 / 3, 0.1 / 3]) * np.log(y_pred)).sum()
+    assert float(losses.categorical_crossentropy(y_true, y_pred, False, 0.1)[0]) == pytest.approx(expected)
+    assert float(losses.binary_crossentropy(np.array([[1.0]]), np.array([[0.7]]), False, 0.2)[0]) == pytest.approx(
+        -(0.9 * np.log(0.7) + 0.1 * np.log(0.3)))
+    assert float(losses.CategoricalCrossentropy(False, 0.1)(y_true, y_pred)) == pytest.approx(expected)
+    assert float(losses.categorical_crossentropy(y_true, y_pred, label_smoothing=0.0)[0]) == pytest.approx(-np.log(0.5))
+
+
+def test_fused_gradient_with_label_smoothing_is_p_minus_smoothed_targets():
+    outputs = activations.softmax(RNG.normal(size=(6, 4)))
+    targets = np.eye(4)[LABELS]
+    grad = losses.CategoricalCrossentropy(label_smoothing=0.2).fused_gradient(activations.softmax, targets, outputs)
+    np.testing.assert_allclose(grad, (outputs - (targets * 0.8 + 0.05)) / 6, atol=1e-12)
+    binary_outputs = activations.sigmoid(RNG.normal(size=(6, 4)))
+    grad = losses.BinaryCrossentropy(label_smoothing=0.2).fused_gradient(activations.sigmoid, BINARY, binary_outputs)
+    np.testing.assert_allclose(grad, (binary_outputs - (BINARY * 0.8 + 0.1)) / 4 / 6, atol=1e-12)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: losses.CategoricalCrossentropy(label_smoothing=1.5),
+    lambda: losses.BinaryCrossentropy(label_smoothing=-0.1),
+    lambda: losses.categorical_crossentropy(np.eye(2), np.full((2, 2), 0.5), label_smoothing="0.1"),
+    lambda: losses.binary_crossentropy(np.eye(2), np.full((2, 2), 0.5), label_smoothing=True),
+])
+def test_label_smoothing_outside_zero_one_is_refused(make):
+    with pytest.raises(ValueError, match="label_smoothing must be a number in \\[0, 1\\], received"):
+        make()
+
+
+def test_sparse_crossentropy_has_no_label_smoothing_as_in_keras():
+    keras = pytest.importorskip("keras")
+    for module in (keras.losses, losses):
+        with pytest.raises(TypeError):
+            module.SparseCategoricalCrossentropy(label_smoothing=0.1)
+        with pytest.raises(TypeError):
+            module.sparse_categorical_crossentropy(LABELS, PROBABILITIES, label_smoothing=0.1)
+    with pytest.raises(TypeError, match="CategoricalCrossentropy\\(label_smoothing=...\\) on to_categorical"):
+        losses.SparseCategoricalCrossentropy(label_smoothing=0.1)
+
+
+@pytest.mark.parametrize("loss_name, activation, from_logits", [
+    ("CategoricalCrossentropy", "softmax", False),
+    ("CategoricalCrossentropy", None, True),
+    ("BinaryCrossentropy", "sigmoid", False),
+])
+def test_fit_with_label_smoothing_matches_keras(loss_name, activation, from_logits):
+    keras = pytest.importorskip("keras")
+    import teachkeras as tk
+    from teachkeras.backend import clear_session
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 5)).astype("float32")
+    units = 3 if loss_name == "CategoricalCrossentropy" else 2
+    y = np.eye(units, dtype="float32")[rng.integers(0, units, size=40)]
+    clear_session()
+    ours = tk.Sequential([tk.Input(shape=(5,)), tk.layers.Dense(8, activation="tanh"),
+                          tk.layers.Dense(units, activation=activation)])
+    theirs = keras.Sequential([keras.Input(shape=(5,)), keras.layers.Dense(8, activation="tanh"),
+                               keras.layers.Dense(units, activation=activation)])
+    theirs.set_weights(ours.get_weights())
+    ours.compile(optimizer=tk.optimizers.SGD(0.5),
+                 loss=getattr(losses, loss_name)(from_logits=from_logits, label_smoothing=0.2))
+    theirs.compile(optimizer=keras.optimizers.SGD(0.5),
+                   loss=getattr(keras.losses, loss_name)(from_logits=from_logits, label_smoothing=0.2))
+    ours_history = ours.fit(x, y, batch_size=8, epochs=4, shuffle=False, verbose=0).history
+    theirs_history = theirs.fit(x, y, batch_size=8, epochs=4, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(ours_history["loss"], theirs_history["loss"], atol=1e-5)
+    assert ours_history["loss"][-1] < ours_history["loss"][0]

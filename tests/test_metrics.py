@@ -161,3 +161,71 @@ def test_metric_class_names_and_capital_aliases(name):
 
     metric = metrics.get(name)
     assert isinstance(metric, metrics.Metric) and metric.name == name
+
+
+# ---------------------------------------------------------------- Accuracy and CosineSimilarity
+
+
+@pytest.mark.parametrize("y_true, y_pred", [
+    (LABELS, np.where(RNG.random(10) > 0.5, LABELS, (LABELS + 1) % 4)),       # predicted labels
+    (LABELS[:, None], np.where(RNG.random(10) > 0.3, LABELS, 0)),            # (batch, 1) against (batch,)
+    (ONE_HOT, np.round(PROBABILITIES)),                                       # element by element
+    (LABELS, PROBABILITIES[:, 0]),                                            # probabilities: never equal
+])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_exact_accuracy_matches_keras(y_true, y_pred, weighted):
+    keras = pytest.importorskip("keras")
+    weights = np.linspace(0.0, 2.0, 10) if weighted else None
+    y_pred = y_pred.astype("float64")
+    expected = run_batches(keras.metrics.Accuracy(), y_true, y_pred, sample_weight=weights)
+    assert run_batches(metrics.Accuracy(), y_true, y_pred, sample_weight=weights) == pytest.approx(expected, rel=1e-6)
+
+
+def test_exact_accuracy_is_equality_not_argmax():
+    metric = metrics.Accuracy()
+    metric.update_state([1, 2, 3, 4], [0, 2, 3, 4])
+    assert metric.result() == 0.75
+    assert metrics.Accuracy().name == "accuracy" and metrics.CLASSES["Accuracy"] is metrics.Accuracy
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cosine_similarity_matches_keras(weighted):
+    keras = pytest.importorskip("keras")
+    weights = np.linspace(0.0, 2.0, 10) if weighted else None
+    y_true, y_pred = RNG.normal(size=(10, 4)), RNG.normal(size=(10, 4))
+    expected = run_batches(keras.metrics.CosineSimilarity(), y_true, y_pred, sample_weight=weights)
+    ours = run_batches(metrics.CosineSimilarity(), y_true, y_pred, sample_weight=weights)
+    assert ours == pytest.approx(expected, rel=1e-5)
+    assert ours == pytest.approx(-float(tk.losses.CosineSimilarity()(y_true, y_pred, sample_weight=weights))
+                                 * 10 / (weights.sum() if weighted else 10), rel=1e-9)
+    assert type(metrics.get("cosine_similarity")) is metrics.CosineSimilarity
+
+
+def test_accuracy_and_cosine_similarity_in_fit_history_match_keras():
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(24, 3)).astype("float32")
+    y = rng.normal(size=(24, 2)).astype("float32")
+
+    def histories(targets, learning_rate, zero_weights):
+        clear_session()
+        ours = tk.Sequential([tk.Input(shape=(3,)), tk.layers.Dense(2)])
+        theirs = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2)])
+        weights = [np.zeros_like(w) for w in ours.get_weights()] if zero_weights else ours.get_weights()
+        ours.set_weights(weights)
+        theirs.set_weights(weights)
+        ours.compile(optimizer=tk.optimizers.SGD(learning_rate), loss="mse",
+                     metrics=[tk.metrics.Accuracy(), "cosine_similarity"])
+        theirs.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="mse",
+                       metrics=[keras.metrics.Accuracy(), "cosine_similarity"])
+        fit = dict(batch_size=8, epochs=3, shuffle=False, verbose=0, validation_split=0.25)
+        return ours.fit(x, targets, **fit).history, theirs.fit(x, targets, **fit).history
+
+    # training: cosine similarity moves; a frozen all-zero model: exact accuracy is the share of
+    # targets that are exactly 0 (rounded targets), a value that is neither 0 nor 1
+    for targets, learning_rate, zero_weights in [(y, 0.1, False), (np.round(y / 2), 0.0, True)]:
+        ours_history, theirs_history = histories(targets, learning_rate, zero_weights)
+        assert list(ours_history) == list(theirs_history)
+        for key in theirs_history:
+            np.testing.assert_allclose(ours_history[key], theirs_history[key], atol=1e-5, err_msg=key)
+    assert 0 < ours_history["accuracy"][0] < 1

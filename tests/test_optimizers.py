@@ -383,6 +383,10 @@ SCHEDULES_BOTH = {
     "piecewise": lambda s: s.PiecewiseConstantDecay([5, 10, 20], [1.0, 0.5, 0.1, 0.01]),
     "cosine": lambda s: s.CosineDecay(0.1, decay_steps=20, alpha=0.1),
     "cosine-warmup": lambda s: s.CosineDecay(0.01, decay_steps=20, warmup_target=0.1, warmup_steps=8),
+    "polynomial": lambda s: s.PolynomialDecay(0.1, decay_steps=15),
+    "polynomial-power": lambda s: s.PolynomialDecay(0.1, decay_steps=15, end_learning_rate=0.01, power=0.5),
+    "polynomial-cycle": lambda s: s.PolynomialDecay(0.1, decay_steps=7, end_learning_rate=0.02, power=2.0,
+                                                    cycle=True),
 }
 
 
@@ -490,7 +494,8 @@ def test_schedule_in_config_deserializes():
     assert type(rebuilt) is schedules.ExponentialDecay and rebuilt.get_config() == schedule.get_config()
     for make in [lambda: schedules.PiecewiseConstantDecay([2], [0.1, 0.01]),
                  lambda: schedules.CosineDecay(0.0, 10, warmup_target=0.1, warmup_steps=3),
-                 lambda: schedules.InverseTimeDecay(0.1, 1, 0.5)]:
+                 lambda: schedules.InverseTimeDecay(0.1, 1, 0.5),
+                 lambda: schedules.PolynomialDecay(0.1, 10, 0.001, power=2.0, cycle=True)]:
         original = make()
         rebuilt = schedules.deserialize(schedules.serialize(original))
         assert [rebuilt(step) for step in range(15)] == [original(step) for step in range(15)]
@@ -662,6 +667,9 @@ def test_unknown_keyword_and_nadam_amsgrad():
     (lambda: schedules.PiecewiseConstantDecay([5, 2], [0.1, 0.01, 0.001]), "boundaries must increase"),
     (lambda: schedules.CosineDecay(0.1, decay_steps=10, alpha=2.0), "alpha must be"),
     (lambda: schedules.CosineDecay(0.1, decay_steps=10, warmup_target=0.2, warmup_steps=-1), "warmup_steps must"),
+    (lambda: schedules.PolynomialDecay(0.1, decay_steps=0), "decay_steps must be a number > 0"),
+    (lambda: schedules.PolynomialDecay(0.1, 10, end_learning_rate=-1.0), "end_learning_rate must be a number >= 0"),
+    (lambda: schedules.PolynomialDecay(0.1, 10, power=0), "power must be a number > 0, received power=0"),
     (lambda: schedules.deserialize({"class_name": "Wobble", "config": {}}), "unknown schedule 'Wobble'"),
     (lambda: schedules.deserialize(0.1), "expected a dict"),
 ])
@@ -725,3 +733,14 @@ def test_learning_rate_converts_like_a_number():
     for bad in (np.array([0.5]), torch.tensor([0.1, 0.2]), np.array(True), np.array(-0.5), torch.tensor(float("nan"))):
         with pytest.raises(ValueError, match="learning_rate must be a finite number >= 0"):
             SGD(learning_rate=bad)
+
+
+def test_polynomial_decay_cycles_from_the_start_rate_over_a_longer_horizon():
+    schedule = schedules.PolynomialDecay(0.1, decay_steps=10, end_learning_rate=0.0, cycle=True)
+    assert [round(schedule(step), 6) for step in (0, 5, 10, 11, 20, 30)] == [0.1, 0.05, 0.0, 0.045, 0.0, 0.0]
+    flat = schedules.PolynomialDecay(0.1, decay_steps=10, end_learning_rate=0.01)
+    assert flat(10) == flat(1000) == pytest.approx(0.01)
+    optimizer = SGD(learning_rate=flat)
+    config = optimizer.get_config()["learning_rate"]
+    assert config["class_name"] == "PolynomialDecay"
+    assert schedules.deserialize(config).get_config() == flat.get_config()

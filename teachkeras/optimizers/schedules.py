@@ -12,7 +12,7 @@ with no arguments, as in Keras 3::
 the form an optimizer's ``get_config`` stores.
 """
 
-__all__ = ['LearningRateSchedule', 'ExponentialDecay', 'InverseTimeDecay', 'PiecewiseConstantDecay', 'CosineDecay', 'SCHEDULES', 'serialize', 'deserialize']
+__all__ = ['LearningRateSchedule', 'ExponentialDecay', 'InverseTimeDecay', 'PiecewiseConstantDecay', 'CosineDecay', 'PolynomialDecay', 'SCHEDULES', 'serialize', 'deserialize']
 
 
 import math
@@ -177,8 +177,58 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_steps": self.warmup_steps}
 
 
+class PolynomialDecay(LearningRateSchedule):
+    """From ``initial_learning_rate`` down to ``end_learning_rate`` along a power of the remaining
+    fraction of ``decay_steps``::
+
+        rate = (initial - end) * (1 - step / decay_steps) ** power + end
+
+    then flat at ``end_learning_rate``. With ``cycle=True`` the horizon instead grows to the first
+    multiple of ``decay_steps`` that is >= ``step``: after each multiple the rate jumps back up
+    and decays again, over a longer stretch. ``power=1`` is a straight line.
+
+    >>> schedule = PolynomialDecay(0.1, decay_steps=10, end_learning_rate=0.01)
+    >>> [round(schedule(step), 4) for step in (0, 5, 10, 20)]
+    [0.1, 0.055, 0.01, 0.01]
+    >>> round(PolynomialDecay(0.1, 10, 0.01, cycle=True)(15), 4)  # horizon 20, a quarter of it left
+    0.0325
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
+                 name="PolynomialDecay"):
+        _check_decay_arguments(type(self).__name__, initial_learning_rate, decay_steps, None)
+        if isinstance(end_learning_rate, bool) or not (
+            isinstance(end_learning_rate, numbers.Real) and end_learning_rate >= 0
+        ):
+            raise ValueError(f"PolynomialDecay: end_learning_rate must be a number >= 0, "
+                             f"received end_learning_rate={end_learning_rate!r}")
+        if isinstance(power, bool) or not (isinstance(power, numbers.Real) and power > 0):
+            raise ValueError(f"PolynomialDecay: power must be a number > 0, received power={power!r}")
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.end_learning_rate = end_learning_rate
+        self.power = power
+        self.cycle = bool(cycle)
+        self.name = name
+
+    def __call__(self, step):
+        horizon = self.decay_steps
+        if self.cycle:  # step 0 keeps the first horizon (Keras' rule)
+            horizon = self.decay_steps * max(1, math.ceil(step / self.decay_steps))
+        else:
+            step = min(step, self.decay_steps)
+        remaining = 1 - step / horizon
+        return (self.initial_learning_rate - self.end_learning_rate) * remaining ** self.power + self.end_learning_rate
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "end_learning_rate": self.end_learning_rate, "power": self.power, "cycle": self.cycle,
+                "name": self.name}
+
+
 SCHEDULES = {schedule.__name__: schedule
-             for schedule in (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, CosineDecay)}
+             for schedule in (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, CosineDecay,
+                              PolynomialDecay)}
 
 
 def serialize(schedule):
