@@ -187,21 +187,28 @@ def test_predict_is_batched_and_matches_calling_the_model():
     np.testing.assert_allclose(model.predict_on_batch(x[:5]), predicted[:5], rtol=1e-6)
 
 
+class Watch(layers.Layer):
+    """A pass-through layer that calls ``see(inputs, training)`` on every forward pass: what fit,
+    evaluate and predict feed the model, batch by batch."""
+
+    def __init__(self, see, **kwargs):
+        super().__init__(**kwargs)
+        self.see = see
+
+    def call(self, inputs, training=False):
+        self.see(inputs, training)
+        return inputs
+
+    def backward(self, grad_outputs):
+        return grad_outputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
 def test_fit_uses_training_mode_and_evaluate_does_not():
     seen = []
-
-    class Spy(layers.Layer):
-        def call(self, inputs, training=False):
-            seen.append(training)
-            return inputs
-
-        def backward(self, grad_outputs):
-            return grad_outputs
-
-        def compute_output_shape(self, input_shape):
-            return input_shape
-
-    model = Sequential([tk.Input(shape=(2,)), Spy(), layers.Dense(1)])
+    model = Sequential([tk.Input(shape=(2,)), Watch(lambda inputs, training: seen.append(training)), layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     model.fit(np.ones((4, 2)), np.ones(4), batch_size=4, verbose=0)
     assert seen == [True]
@@ -213,19 +220,8 @@ def test_fit_uses_training_mode_and_evaluate_does_not():
 def test_validation_split_takes_the_last_rows_before_shuffling():
     x = np.arange(10, dtype="float32").reshape(10, 1)
     seen = []
-
-    class Recorder(layers.Layer):
-        def call(self, inputs, training=False):
-            seen.append((training, inputs[:, 0].tolist()))
-            return inputs
-
-        def backward(self, grad_outputs):
-            return grad_outputs
-
-        def compute_output_shape(self, input_shape):
-            return input_shape
-
-    model = Sequential([tk.Input(shape=(1,)), Recorder(), layers.Dense(1)])
+    model = Sequential([tk.Input(shape=(1,)), Watch(lambda inputs, training: seen.append((training, inputs[:, 0].tolist()))),
+                        layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     model.fit(x, x[:, 0], validation_split=0.25, batch_size=100, epochs=2, verbose=0)
     training_rows = [rows for training, rows in seen if training]
@@ -238,19 +234,11 @@ def test_shuffle_true_reshuffles_each_epoch_false_keeps_order_batch_keeps_batche
     x = np.arange(12, dtype="float32").reshape(12, 1)
     orders = []
 
-    class Recorder(layers.Layer):
-        def call(self, inputs, training=False):
-            if training:
-                orders.append(inputs[:, 0].tolist())
-            return inputs
+    def record(inputs, training):
+        if training:
+            orders.append(inputs[:, 0].tolist())
 
-        def backward(self, grad_outputs):
-            return grad_outputs
-
-        def compute_output_shape(self, input_shape):
-            return input_shape
-
-    model = Sequential([tk.Input(shape=(1,)), Recorder(), layers.Dense(1)])
+    model = Sequential([tk.Input(shape=(1,)), Watch(record), layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     model.fit(x, x[:, 0], batch_size=12, epochs=2, shuffle=True, verbose=0)
     assert orders[0] != orders[1] and sorted(orders[0]) == list(range(12))
