@@ -1,6 +1,8 @@
 """The notebook exporter, on small notebooks made here."""
 
+import importlib.util
 import io
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,9 +10,19 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from teachkeras import export
-
 ROOT = Path(__file__).resolve().parent.parent
+EXPORTER = ROOT / "tools" / "export.py"
+
+
+def _load_exporter():
+    spec = importlib.util.spec_from_file_location("teachkeras_exporter", EXPORTER)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+export = _load_exporter()
 
 
 def make_repo(tmp_path, notebooks):
@@ -178,6 +190,110 @@ def test_errors_name_the_notebook_and_cell(tmp_path):
 def test_the_repository_is_in_sync():
     """What CI checks: the committed package matches the committed notebooks."""
     result = subprocess.run(
-        [sys.executable, "-m", "teachkeras.export", "--check"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, str(EXPORTER), "--check"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+CLASS_CHAPTER = [
+    "#| default_exp shapes",
+    '#| export\n"""Shapes built method by method."""\nimport math',
+    "from teachkeras.course import add_to_class",  # the notebook's helper, not exported
+    '#| export\nclass Circle:\n    """A circle."""\n\n    def __init__(self, radius):\n        self.radius = radius\n\n\nUNIT = 1',
+    '#| export\n# The area needs pi.\n@add_to_class(Circle)\ndef area(self):\n    """Area:\n\n    pi r^2.\n    """\n'
+    '    return math.pi * self.radius ** 2\n\n\n@add_to_class(Circle)\n@property\ndef diameter(self):\n'
+    '    text = """two\nradii"""\n    return 2 * self.radius',
+    "#| export\ndef unit_circle():\n    return Circle(UNIT)",
+]
+
+
+def test_methods_added_across_cells_are_joined_into_one_class(tmp_path):
+    root = make_repo(tmp_path, {"01_shapes": CLASS_CHAPTER})
+    code, out = run(root)
+    assert code == 0, out
+    text = (root / "teachkeras" / "shapes.py").read_text()
+    assert "add_to_class" not in text
+    assert "__all__ = ['Circle', 'UNIT', 'unit_circle']" in text
+    # The methods sit inside the class, before what followed the class in its cell.
+    assert text.index("def __init__") < text.index("    def area(self):") < text.index("UNIT = 1")
+    assert "    # The area needs pi.\n    def area(self):" in text
+    assert "    @property\n    def diameter(self):" in text
+    assert '        text = """two\nradii"""' in text, "a multi-line string's value must not be re-indented"
+    namespace = {}
+    exec(compile(text, "shapes.py", "exec"), namespace)
+    circle = namespace["unit_circle"]()
+    assert circle.area() == pytest.approx(3.141592653589793)
+    assert circle.diameter == 2
+    assert namespace["Circle"].area.__doc__.split() == ["Area:", "pi", "r^2."]
+
+
+def test_add_to_class_runs_the_same_in_the_notebook():
+    from teachkeras.course import add_to_class
+
+    class Box:
+        size = 3
+
+    @add_to_class(Box)
+    def doubled(self):
+        return 2 * self.size
+
+    assert Box().doubled() == 6
+    with pytest.raises(TypeError, match="add_to_class: expected a class"):
+        add_to_class("Box")
+
+
+@pytest.mark.parametrize("cells, words", [
+    (["#| export\n@add_to_class(Missing)\ndef f(self):\n    pass"],
+     "@add_to_class(Missing) but no earlier exported cell of teachkeras.tools defines class Missing"),
+    (["#| export\nclass A:\n    pass", "#| export\n@add_to_class(A)\ndef f(self):\n    pass\n\nX = 1"],
+     "mixes @add_to_class methods with module-level code"),
+    (["#| export\nclass A:\n    pass", "#| export\nclass B:\n    pass",
+      "#| export\n@add_to_class(A)\ndef f(self):\n    pass\n@add_to_class(B)\ndef g(self):\n    pass"],
+     "adds methods to more than one class (A, B)"),
+    (["#| export\nclass A:\n    def f(self):\n        pass", "#| export\n@add_to_class(A)\ndef f(self):\n    pass"],
+     "method A.f is exported twice into teachkeras.tools (cells 3 and 4)"),
+    (["#| export\nclass A:\n    pass", "#| export\n@property\n@add_to_class(A)\ndef f(self):\n    pass"],
+     "must be the first (outermost) decorator"),
+])
+def test_add_to_class_mistakes_are_named(tmp_path, cells, words):
+    root = make_repo(tmp_path, {"01_tools": ["#| default_exp tools"] + cells})
+    code, out = run(root)
+    assert code == 1 and words in out, out
+
+
+def test_a_long_exported_cell_fails_check_but_is_still_written(tmp_path):
+    body = "\n".join(f"X{i} = {i}" for i in range(export.MAX_CELL_LINES + 1))
+    root = make_repo(tmp_path, {"01_tools": ["#| default_exp tools", "#| export\n" + body]})
+    code, out = run(root)
+    assert code == 0 and "cell 3: an exported cell of 61 lines (at most 60" in out
+    assert (root / "teachkeras" / "tools.py").exists()
+    code, out = run(root, check=True)
+    assert code == 1 and "cell 3: an exported cell of 61 lines" in out
+    short = "\n".join(f"X{i} = {i}" for i in range(export.MAX_CELL_LINES))
+    root = make_repo(tmp_path / "ok", {"01_tools": ["#| default_exp tools", "#| export\n" + short]})
+    assert run(root)[0] == 0 and run(root, check=True)[0] == 0
+
+
+def test_the_exporter_repairs_a_broken_package_without_importing_it(tmp_path):
+    """A syntax error in a generated module, a broken package __init__ and a missing dependency:
+    the exporter still runs as a script and rewrites the module."""
+    root = make_repo(tmp_path, {"01_tools": CHAPTER})
+    (root / "tools").mkdir()
+    shutil.copy(EXPORTER, root / "tools" / "export.py")
+    shutil.copy(ROOT / "teachkeras" / "_io.py", root / "teachkeras" / "_io.py")
+    (root / "teachkeras" / "__init__.py").write_text("import array_api_compat\nfrom teachkeras import tools\n")
+    broken = root / "teachkeras" / "tools.py"
+    broken.write_text(export.HEADER.format(notebook="notebooks/01_tools.ipynb") + "def broken(:\n")
+    blockers = tmp_path / "blockers"
+    blockers.mkdir()
+    for name in ("array_api_compat", "numpy"):
+        (blockers / f"{name}.py").write_text(f"raise ImportError('{name} is not installed')\n")
+    environment = {"PYTHONPATH": f"{blockers}:{root}", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, str(root / "tools" / "export.py")], cwd=tmp_path,
+                            capture_output=True, text=True, env=environment)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "wrote teachkeras/tools.py" in result.stdout
+    assert "def square(x):" in broken.read_text()
+    result = subprocess.run([sys.executable, str(root / "tools" / "export.py"), "--check"], cwd=tmp_path,
+                            capture_output=True, text=True, env=environment)
+    assert result.returncode == 0 and "2 modules match" in result.stdout, result.stdout + result.stderr

@@ -1,0 +1,70 @@
+"""Keras 1 and 2 spellings, in one place: each table maps an old name to its Keras 3 spelling.
+
+The study notes and many tutorials still write ``Dense(output_dim=10, init='uniform')``,
+``fit(nb_epoch=5)``, ``compile(loss='cosine_proximity')`` or ``SGD(lr=0.1)``. teachkeras either
+accepts an old spelling with a deprecation warning or refuses it with an error naming the modern
+one; the chapters import these tables and say so in a sentence, so the lessons stay about the idea.
+
+Hand-written plumbing: no chapter builds this module.
+"""
+
+__all__ = ["LEGACY_ARGUMENTS", "LEGACY_VALUES", "legacy_argument_error", "LEGACY_FIT_ARGUMENTS",
+           "LEGACY_COMPILE_ARGUMENTS", "LEGACY_LOSS_NAMES"]
+
+# Keras 1/2 spellings that the notes and old tutorials use, and what Keras 3 calls them.
+LEGACY_ARGUMENTS = {
+    "init": "kernel_initializer",
+    "output_dim": "units",
+    "W_regularizer": "kernel_regularizer",
+    "b_regularizer": "bias_regularizer",
+    "W_constraint": "kernel_constraint",
+    "b_constraint": "bias_constraint",
+    "bias": "use_bias",
+    "nb_filter": "filters",
+    "filter_length": "kernel_size",
+    "nb_row": "kernel_size",
+    "nb_col": "kernel_size",
+    "subsample": "strides",
+    "subsample_length": "strides",
+    "stride": "strides",
+    "pool_length": "pool_size",
+    "border_mode": "padding",
+    "dim_ordering": "data_format",
+}
+# Old values that changed their spelling too: dim_ordering='th' is data_format='channels_first'.
+LEGACY_VALUES = {"dim_ordering": {"th": "channels_first", "tf": "channels_last"}}
+
+
+def legacy_argument_error(owner, arguments):
+    """A TypeError naming each Keras 1/2 argument in ``arguments`` and its Keras 3 spelling and value.
+
+    >>> print(legacy_argument_error("Conv1D", {"nb_filter": 4, "dim_ordering": "th"}))
+    Conv1D: nb_filter=, dim_ordering= are Keras 1/2 spellings; use filters=4, data_format='channels_first' instead
+    """
+    modern = {}
+    for key, value in arguments.items():
+        value = LEGACY_VALUES.get(key, {}).get(value, value) if isinstance(value, str) else value
+        if key in ("nb_row", "nb_col"):  # Conv2D(nb_row=3, nb_col=2) is kernel_size=(3, 2)
+            value = (arguments.get("nb_row", "?"), arguments.get("nb_col", "?"))
+        modern[LEGACY_ARGUMENTS[key]] = value
+    old = ", ".join(f"{key}=" for key in arguments)
+    new = ", ".join(f"{key}={value!r}" for key, value in modern.items())
+    verb = "is the Keras 1/2 spelling" if len(arguments) == 1 else "are Keras 1/2 spellings"
+    return TypeError(f"{owner}: {old} {verb}; use {new} instead")
+
+
+# Keras 1/2 keyword arguments from the notes, and what to write instead.
+LEGACY_FIT_ARGUMENTS = {
+    "nb_epoch": "epochs=",
+    "show_accuracy": "compile(..., metrics=['accuracy'])",
+}
+LEGACY_COMPILE_ARGUMENTS = {
+    "class_mode": "compile(..., metrics=['accuracy']) (accuracy is a metric now)",
+    "theano_mode": "nothing: teachkeras runs eagerly",
+}
+
+# Loss names from Keras 1/2 that still work, with a DeprecationWarning naming the Keras 3 one.
+LEGACY_LOSS_NAMES = {
+    "cosine_proximity": "cosine_similarity",
+    "kullback_leibler_divergence": "kl_divergence",
+}
