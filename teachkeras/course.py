@@ -3,7 +3,7 @@
 Hand-written; ``import teachkeras`` does not load it.
 """
 
-__all__ = ["add_to_class"]
+__all__ = ["add_to_class", "setup_notebook"]
 
 
 def add_to_class(cls):
@@ -30,3 +30,23 @@ def add_to_class(cls):
         return function
 
     return attach
+
+
+def setup_notebook(threads=1):
+    """The first cell of every chapter calls this: numpy's matrix library (BLAS) uses ``threads``
+    threads, and so does PyTorch if it is loaded.
+
+    Why one thread by default: the chapters' matrices are small, where one thread is as fast as
+    several; on a busy machine several BLAS threads fight each other for cores (chapter 07's
+    convnet once took 649 s instead of 85 s that way); and one thread adds up float32 numbers in
+    the same order as the run that produced the book's outputs, so your last digits match them.
+    Pass ``threads=None`` to keep the library's default.
+    """
+    import sys
+
+    from threadpoolctl import threadpool_limits
+
+    if threads is not None:
+        threadpool_limits(limits=threads)
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(threads)
