@@ -1,16 +1,22 @@
-"""One contract, applied to every layer: a new layer gets all of it by being listed in CASES.
+"""One contract, applied to every layer: a new layer gets all of it by being listed in CASES, and
+``test_every_public_layer_has_a_case`` finds every public Layer subclass by itself, so none escapes.
 
 For each case: output shape matches ``compute_output_shape``; config round-trips and the copy
 computes the same outputs; weights get/set round-trip and wrong shapes are refused; backward
-matches finite differences (float64) and torch autograd; numpy and torch agree (float32);
-a built layer called with an incompatible shape raises a ValueError naming the layer.
+matches finite differences (float64) and torch autograd, in inference and in training mode (with the
+layer's random numbers restarted before each call, so a Dropout mask is one fixed function); numpy
+and torch agree (float32); a built layer called with an incompatible shape raises a ValueError
+naming the layer.
 """
+
+import inspect
 
 import numpy as np
 import pytest
 
+import teachkeras
 from teachkeras import layers
-from teachkeras.backend import clear_session
+from teachkeras.backend import RandomGenerator, clear_session
 from teachkeras.testing import check_backend_parity, check_gradients, check_torch_autograd
 
 
@@ -101,6 +107,65 @@ CASES = [
 ]
 
 
+# Public Layer subclasses that need no case, and why.
+EXEMPT = {
+    "Layer": "the abstract base: every case exercises it",
+    "InputLayer": "computes nothing: it stands for a model's input (tests/test_training.py)",
+    "Model": "models are tested by tests/test_training.py",
+    "Sequential": "models are tested by tests/test_training.py",
+}
+
+
+def public_layer_classes():
+    """Every public Layer subclass that teachkeras defines: the classes in the ``teachkeras.layers``
+    namespace and, recursively, every subclass of Layer whose module is in teachkeras."""
+    found = {obj for name, obj in vars(layers).items()
+             if inspect.isclass(obj) and issubclass(obj, layers.Layer) and not name.startswith("_")}
+    pending = [layers.Layer]
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            pending.append(sub)
+            if sub.__module__.startswith("teachkeras.") and not sub.__name__.startswith("_"):
+                found.add(sub)
+    return found
+
+
+def test_every_public_layer_has_a_case():
+    assert teachkeras.layers.Dense in public_layer_classes()
+    covered = {type(case.make()) for case in CASES}
+    classes = public_layer_classes()
+    # Abstract bases named as Keras names them (BaseConv, BasePooling, ...) are covered through
+    # their subclasses, each of which must have a case.
+    bases = {cls for cls in classes if cls.__name__.startswith("Base")}
+    for base in bases:
+        assert any(issubclass(cls, base) for cls in covered), f"no case covers a subclass of {base.__name__}"
+    missing = sorted(cls.__name__ for cls in classes - covered - bases if cls.__name__ not in EXEMPT)
+    assert not missing, f"add a Case to CASES (or a reason to EXEMPT) for: {missing}"
+
+
+class FrozenRandomness:
+    """The layer, with every RandomGenerator it owns restarted from its seed before each call: at
+    training=True a Dropout layer then applies one fixed mask, a function that finite differences
+    and torch autograd can differentiate."""
+
+    def __init__(self, layer):
+        object.__setattr__(self, "layer", layer)
+
+    def __call__(self, *args, **kwargs):
+        for name, value in list(vars(self.layer).items()):
+            if isinstance(value, RandomGenerator):
+                setattr(self.layer, name, RandomGenerator(value.seed))
+        return self.layer(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.layer, name)
+
+
+def owns_randomness(layer):
+    return any(isinstance(value, RandomGenerator) for value in vars(layer).values())
+
+
 @pytest.fixture(params=CASES, ids=lambda case: case.id)
 def case(request):
     clear_session()
@@ -143,18 +208,31 @@ def test_weights_get_set_round_trip_and_refuse_wrong_shapes(case):
             layer.set_weights(weights[:-1])
 
 
-def test_backward_matches_finite_differences(case):
-    check_gradients(case.make(dtype="float64"), case.inputs("float64"))
+@pytest.mark.parametrize("training", [False, True], ids=["inference", "training"])
+def test_backward_matches_finite_differences(case, training):
+    check_gradients(FrozenRandomness(case.make(dtype="float64")), case.inputs("float64"), training=training)
 
 
-def test_backward_matches_torch_autograd(case):
+@pytest.mark.parametrize("training", [False, True], ids=["inference", "training"])
+def test_backward_matches_torch_autograd(case, training):
     pytest.importorskip("torch")
-    check_torch_autograd(case.make(dtype="float64"), case.inputs("float64"))
+    check_torch_autograd(FrozenRandomness(case.make(dtype="float64")), case.inputs("float64"), training=training)
 
 
-def test_numpy_and_torch_agree(case):
+@pytest.mark.parametrize("training", [False, True], ids=["inference", "training"])
+def test_numpy_and_torch_agree(case, training):
     pytest.importorskip("torch")
-    check_backend_parity(lambda: case.make(), case.inputs("float32"))
+    if training and owns_randomness(case.make()):
+        pytest.skip("numpy and torch draw different random numbers; the gradient tests cover training mode")
+    check_backend_parity(lambda: case.make(), case.inputs("float32"), training=training)
+
+
+def test_training_mode_really_differs_for_dropout():
+    """The training-mode cases are not inference in disguise: Dropout zeroes entries there."""
+    layer = FrozenRandomness(layers.Dropout(0.5, seed=3, dtype="float64"))
+    inputs = np.ones((4, 8))
+    assert (np.asarray(layer(inputs, training=True)) == 0).any()
+    assert (np.asarray(layer(inputs, training=False)) == 1).all()
 
 
 def test_incompatible_input_is_refused_with_the_layer_named(case):
