@@ -16,7 +16,7 @@ def check_number(owner, name, value, low=-math.inf, high=math.inf, *, low_open=F
     """Return ``value`` if it is a real number in the range, else raise ValueError naming it.
 
     ``low_open`` / ``high_open`` exclude the bound: ``check_number("Adam", "beta_1", b, 0, 1,
-    high_open=True)`` accepts [0, 1). Infinity and NaN never pass unless a bound is infinite and open.
+    high_open=True)`` accepts [0, 1). Infinity and NaN never pass: no hyper-parameter means them.
 
     >>> check_number("RMSprop", "rho", 0.9, 0, 1, high_open=True)
     0.9
@@ -28,6 +28,10 @@ def check_number(owner, name, value, low=-math.inf, high=math.inf, *, low_open=F
     Traceback (most recent call last):
     ...
     ValueError: Adam: epsilon must be a number >= 0, received epsilon=-1
+    >>> check_number("Adam", "epsilon", float("inf"), 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: Adam: epsilon must be a number >= 0, received epsilon=inf
     """
     if value is None and allow_none:
         return value
@@ -41,9 +45,8 @@ def check_number(owner, name, value, low=-math.inf, high=math.inf, *, low_open=F
     else:
         wanted = f"{kind} in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
     wrong_type = isinstance(value, bool) or not isinstance(value, numbers.Integral if integer else numbers.Real)
-    if (wrong_type or math.isnan(value) or value < low or value > high
-            or (low_open and value == low) or (high_open and value == high)
-            or (math.isinf(value) and not (value == high == math.inf or value == low == -math.inf))):
+    if (wrong_type or not math.isfinite(value) or value < low or value > high
+            or (low_open and value == low) or (high_open and value == high)):
         none = " or None" if allow_none else ""
         raise ValueError(f"{owner}: {name} must be {wanted}{none}, received {name}={value!r}")
     return value

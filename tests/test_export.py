@@ -297,3 +297,12 @@ def test_the_exporter_repairs_a_broken_package_without_importing_it(tmp_path):
     result = subprocess.run([sys.executable, str(root / "tools" / "export.py"), "--check"], cwd=tmp_path,
                             capture_output=True, text=True, env=environment)
     assert result.returncode == 0 and "2 modules match" in result.stdout, result.stdout + result.stderr
+
+
+def test_grading_markers_stay_out_of_the_package(tmp_path):
+    cells = ["#| default_exp tools",
+             "#| export\ndef double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"]
+    root = make_repo(tmp_path, {"01_tools": cells})
+    assert run(root)[0] == 0
+    text = (root / "teachkeras" / "tools.py").read_text()
+    assert "def double(x):\n    return 2 * x\n" in text and "SOLUTION" not in text

@@ -695,6 +695,41 @@ def test_from_config_rebuilds_a_schedule_learning_rate():
     assert copy.current_learning_rate() == pytest.approx(0.05)
 
 
+@pytest.mark.parametrize("make, argument, value", [
+    (lambda v: RMSprop(momentum=v), "momentum", True),
+    (lambda v: RMSprop(rho=v), "rho", False),
+    (lambda v: RMSprop(momentum=v), "momentum", "0.9"),
+    (lambda v: Adam(beta_1=v), "beta_1", False),
+    (lambda v: Adam(beta_2=v), "beta_2", True),
+    (lambda v: AdamW(beta_1=v), "beta_1", False),
+    (lambda v: AdamW(weight_decay=v), "weight_decay", True),
+    (lambda v: Nadam(beta_1=v), "beta_1", False),
+    (lambda v: Adadelta(rho=v), "rho", True),
+    (lambda v: Adagrad(initial_accumulator_value=v), "initial_accumulator_value", True),
+    (lambda v: Adagrad(epsilon=v), "epsilon", float("nan")),
+    (lambda v: schedules.ExponentialDecay(0.1, decay_steps=v, decay_rate=0.5), "decay_steps", True),
+    (lambda v: schedules.InverseTimeDecay(v, decay_steps=10, decay_rate=0.5), "initial_learning_rate", False),
+    (lambda v: schedules.CosineDecay(0.1, decay_steps=10, alpha=v), "alpha", True),
+    (lambda v: schedules.PolynomialDecay(0.1, decay_steps=10, power=v), "power", True),
+])
+def test_booleans_and_non_numbers_are_refused_by_the_one_check(make, argument, value):
+    """Every chapter-06 optimizer and schedule checks its numbers with teachkeras.validation.check_number:
+    True / False are not 1 / 0 (``Adam(beta_1=False)`` is a mistake), and the message reads alike."""
+    with pytest.raises(ValueError, match=rf"^\w+: {argument} must be a number .*received {argument}={value!r}$"):
+        make(value)
+
+
+def test_the_optimizer_checks_name_the_class_that_was_called():
+    with pytest.raises(ValueError, match=r"^RMSprop: momentum must be a number in \[0, 1\], received momentum=True$"):
+        RMSprop(momentum=True)
+    with pytest.raises(ValueError, match=r"^Adam: beta_1 must be a number in \[0, 1\), received beta_1=False$"):
+        Adam(beta_1=False)
+    with pytest.raises(ValueError, match=r"^AdamW: beta_2 must be a number in \[0, 1\), received beta_2=1\.0$"):
+        AdamW(beta_2=1.0)
+    with pytest.raises(ValueError, match=r"^CosineDecay: warmup_target must be a number >= 0 or None, "):
+        schedules.CosineDecay(0.1, 10, warmup_target=-1.0)
+
+
 @pytest.mark.parametrize("momentum", ["a", None, True, -0.1, 1.5])
 def test_sgd_momentum_of_the_wrong_kind_is_a_named_value_error(momentum):
     from teachkeras.optimizers import SGD

@@ -85,8 +85,13 @@ class Module:
         return Path(*self.name.split(".")).with_suffix(".py")
 
 
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
 def _directives(source: str) -> tuple[list[tuple[str, str]], str]:
-    """Split the leading ``#| key value`` lines off a cell: ([(key, value)], rest)."""
+    """Split the leading ``#| key value`` lines off a cell: ([(key, value)], rest). An exercise's
+    ``### BEGIN SOLUTION`` / ``### END SOLUTION`` lines (grading markers) are left out of the rest:
+    readers of the package see the answer, not the course's bookkeeping."""
     lines = source.splitlines()
     found = []
     index = 0
@@ -96,7 +101,8 @@ def _directives(source: str) -> tuple[list[tuple[str, str]], str]:
             key, _, value = line[2:].strip().partition(" ")
             found.append((key, value.strip()))
         index += 1
-    return found, "\n".join(lines[index:]).strip("\n")
+    rest = [line for line in lines[index:] if line.strip() not in SOLUTION_MARKERS]
+    return found, "\n".join(rest).strip("\n")
 
 
 def _module_name(value: str, where: str) -> str:

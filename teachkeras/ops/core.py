@@ -206,11 +206,9 @@ def unbroadcast(grad, shape):
             f"the right, each length of shape must be 1 or equal to grad's"
         )
     added = len(grad_shape) - len(shape)  # leading axes that broadcasting added
-    ### BEGIN SOLUTION
     if added:
         grad = sum(grad, axis=tuple(range(added)))
     stretched = tuple(axis for axis, length in enumerate(shape) if length == 1 and grad.shape[axis] != 1)
     if stretched:
         grad = sum(grad, axis=stretched, keepdims=True)
     return grad
-    ### END SOLUTION

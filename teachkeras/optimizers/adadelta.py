@@ -7,10 +7,9 @@ Defined in notebooks/06_optimizers.ipynb (chapter 06).
 __all__ = ['Adadelta']
 
 
-import numbers
-
 from teachkeras.backend import namespace
 from teachkeras.optimizers.base import Optimizer
+from teachkeras.validation import check_number
 
 
 class Adadelta(Optimizer):
@@ -36,18 +35,17 @@ class Adadelta(Optimizer):
 
     def __init__(self, learning_rate=None, rho=0.95, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        name = type(self).__name__
-        if not (isinstance(rho, numbers.Real) and 0 <= rho < 1):
-            raise ValueError(f"{name}: rho must be a number in [0, 1), received rho={rho!r}")
-        if not (isinstance(epsilon, numbers.Real) and epsilon >= 0):
-            raise ValueError(f"{name}: epsilon must be a number >= 0, received epsilon={epsilon!r}")
-        self.rho = float(rho)
-        self.epsilon = float(epsilon)
+        owner = type(self).__name__
+        self.rho = float(check_number(owner, "rho", rho, 0, 1, high_open=True))
+        self.epsilon = float(check_number(owner, "epsilon", epsilon, 0))
 
     def build(self, variables):
         for variable in variables:
             self.add_slot(variable, "accumulated_grad")
             self.add_slot(variable, "accumulated_delta_var")
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
 
     def update_step(self, gradient, variable, learning_rate):
         xp = namespace(gradient)
@@ -59,6 +57,3 @@ class Adadelta(Optimizer):
         accumulated_delta_var *= self.rho
         accumulated_delta_var += (1 - self.rho) * delta * delta
         variable.value += learning_rate * delta
-
-    def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

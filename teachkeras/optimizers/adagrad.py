@@ -7,10 +7,9 @@ Defined in notebooks/06_optimizers.ipynb (chapter 06).
 __all__ = ['Adagrad']
 
 
-import numbers
-
 from teachkeras.backend import namespace
 from teachkeras.optimizers.base import Optimizer
+from teachkeras.validation import check_number
 
 
 class Adagrad(Optimizer):
@@ -35,27 +34,22 @@ class Adagrad(Optimizer):
 
     def __init__(self, learning_rate=None, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        name = type(self).__name__
-        if not (isinstance(initial_accumulator_value, numbers.Real) and initial_accumulator_value >= 0):
-            raise ValueError(
-                f"{name}: initial_accumulator_value must be a number >= 0, "
-                f"received initial_accumulator_value={initial_accumulator_value!r}"
-            )
-        if not (isinstance(epsilon, numbers.Real) and epsilon >= 0):
-            raise ValueError(f"{name}: epsilon must be a number >= 0, received epsilon={epsilon!r}")
-        self.initial_accumulator_value = float(initial_accumulator_value)
-        self.epsilon = float(epsilon)
+        owner = type(self).__name__
+        self.initial_accumulator_value = float(
+            check_number(owner, "initial_accumulator_value", initial_accumulator_value, 0))
+        self.epsilon = float(check_number(owner, "epsilon", epsilon, 0))
+
+    def get_config(self):
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
 
     def build(self, variables):
         for variable in variables:
             self.add_slot(variable, "accumulator", self.initial_accumulator_value)
+
 
     def update_step(self, gradient, variable, learning_rate):
         xp = namespace(gradient)
         accumulator = self.slot(variable, "accumulator")
         accumulator += gradient * gradient
         variable.value -= learning_rate * gradient / xp.sqrt(accumulator + self.epsilon)
-
-    def get_config(self):
-        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
-                "epsilon": self.epsilon}

@@ -8,10 +8,10 @@ __all__ = ['Adam']
 
 
 import math
-import numbers
 
 from teachkeras.backend import namespace
 from teachkeras.optimizers.base import Optimizer
+from teachkeras.validation import check_number
 
 
 class Adam(Optimizer):
@@ -39,16 +39,15 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        name = type(self).__name__
-        for argument, value in [("beta_1", beta_1), ("beta_2", beta_2)]:
-            if not (isinstance(value, numbers.Real) and 0 <= value < 1):
-                raise ValueError(f"{name}: {argument} must be a number in [0, 1), received {argument}={value!r}")
-        if not (isinstance(epsilon, numbers.Real) and epsilon >= 0):
-            raise ValueError(f"{name}: epsilon must be a number >= 0, received epsilon={epsilon!r}")
-        self.beta_1 = float(beta_1)
-        self.beta_2 = float(beta_2)
-        self.epsilon = float(epsilon)
+        owner = type(self).__name__
+        self.beta_1 = float(check_number(owner, "beta_1", beta_1, 0, 1, high_open=True))
+        self.beta_2 = float(check_number(owner, "beta_2", beta_2, 0, 1, high_open=True))
+        self.epsilon = float(check_number(owner, "epsilon", epsilon, 0))
         self.amsgrad = bool(amsgrad)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "amsgrad": self.amsgrad}
 
     def build(self, variables):
         for variable in variables:
@@ -56,6 +55,7 @@ class Adam(Optimizer):
             self.add_slot(variable, "velocity")
             if self.amsgrad:
                 self.add_slot(variable, "velocity_hat")
+
 
     def update_step(self, gradient, variable, learning_rate):
         xp = namespace(gradient)
@@ -70,7 +70,3 @@ class Adam(Optimizer):
             v_hat[...] = xp.maximum(v_hat, v)
             v = v_hat
         variable.value -= alpha * m / (xp.sqrt(v) + self.epsilon)
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "amsgrad": self.amsgrad}

@@ -8,6 +8,7 @@ __all__ = ['AdamW']
 
 
 from teachkeras.optimizers.adam import Adam
+from teachkeras.validation import check_number
 
 
 class AdamW(Adam):
@@ -32,7 +33,6 @@ class AdamW(Adam):
                  amsgrad=False, **kwargs):
         # The decay itself lives in the base class (Keras 3 accepts weight_decay on every optimizer):
         # AdamW is Adam whose weight_decay is on by default and must be a number.
-        if weight_decay is None:
-            raise ValueError("AdamW: weight_decay must be a number >= 0, received weight_decay=None")
+        check_number(type(self).__name__, "weight_decay", weight_decay, 0)
         super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad,
                          weight_decay=weight_decay, **kwargs)

@@ -40,21 +40,27 @@ class Nadam(Adam):
         super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, **kwargs)
         self.u_product = 1.0
 
-    def apply(self, grads, variables):
-        """Advance ``u_product`` for this step, then update every variable as the base class does."""
-        previous = self.u_product
-        self.u_product = previous * self.beta_1 * (1 - 0.5 * 0.96 ** (self.iterations + 1))
-        try:
-            super().apply(grads, variables)
-        except Exception:
-            self.u_product = previous  # a step that failed does not count
-            raise
-
     @property
     def variables(self):
         pairs = super().variables
         pairs.insert(1, ("u_product", self.u_product))
         return pairs
+
+    def get_config(self):
+        config = super().get_config()
+        del config["amsgrad"]  # Keras' Nadam has no amsgrad option
+        return config
+
+    def apply(self, grads, variables):
+        """Advance ``u_product`` for this step, then update every variable as the base class does."""
+        previous = self.u_product
+        self.u_product = previous * self.beta_1 * (1 - 0.5 * 0.96 ** (self.iterations + 1))
+        try:
+            super(Nadam, self).apply(grads, variables)
+        except Exception:
+            self.u_product = previous  # a step that failed does not count
+            raise
+
 
     def update_step(self, gradient, variable, learning_rate):
         xp = namespace(gradient)
@@ -68,8 +74,3 @@ class Nadam(Adam):
         m_hat = u_next * m / (1 - self.u_product * u_next) + (1 - u_t) * gradient / (1 - self.u_product)
         v_hat = v / (1 - self.beta_2 ** step)
         variable.value -= learning_rate * m_hat / (xp.sqrt(v_hat) + self.epsilon)
-
-    def get_config(self):
-        config = super().get_config()
-        del config["amsgrad"]  # Keras' Nadam has no amsgrad option
-        return config

@@ -7,10 +7,9 @@ Defined in notebooks/06_optimizers.ipynb (chapter 06).
 __all__ = ['RMSprop']
 
 
-import numbers
-
 from teachkeras.backend import namespace
 from teachkeras.optimizers.base import Optimizer
+from teachkeras.validation import check_number
 
 
 class RMSprop(Optimizer):
@@ -41,17 +40,15 @@ class RMSprop(Optimizer):
 
     def __init__(self, learning_rate=None, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        name = type(self).__name__
-        if not (isinstance(rho, numbers.Real) and 0 <= rho < 1):
-            raise ValueError(f"{name}: rho must be a number in [0, 1), received rho={rho!r}")
-        if not (isinstance(momentum, numbers.Real) and 0 <= momentum <= 1):
-            raise ValueError(f"{name}: momentum must be a number in [0, 1], received momentum={momentum!r}")
-        if not (isinstance(epsilon, numbers.Real) and epsilon >= 0):
-            raise ValueError(f"{name}: epsilon must be a number >= 0, received epsilon={epsilon!r}")
-        self.rho = float(rho)
-        self.momentum = float(momentum)
-        self.epsilon = float(epsilon)
+        owner = type(self).__name__
+        self.rho = float(check_number(owner, "rho", rho, 0, 1, high_open=True))
+        self.momentum = float(check_number(owner, "momentum", momentum, 0, 1))
+        self.epsilon = float(check_number(owner, "epsilon", epsilon, 0))
         self.centered = bool(centered)
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered}
 
     def build(self, variables):
         for variable in variables:
@@ -60,6 +57,7 @@ class RMSprop(Optimizer):
                 self.add_slot(variable, "momentum")
             if self.centered:
                 self.add_slot(variable, "average_gradient")
+
 
     def update_step(self, gradient, variable, learning_rate):
         xp = namespace(gradient)
@@ -81,7 +79,3 @@ class RMSprop(Optimizer):
             variable.value -= velocity_of_steps
         else:
             variable.value -= increment
-
-    def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
-                "centered": self.centered}

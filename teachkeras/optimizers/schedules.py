@@ -16,7 +16,8 @@ __all__ = ['LearningRateSchedule', 'ExponentialDecay', 'InverseTimeDecay', 'Piec
 
 
 import math
-import numbers
+
+from teachkeras.validation import check_number
 
 
 class LearningRateSchedule:
@@ -37,29 +38,17 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({arguments})"
 
 
-def _check_decay_arguments(owner, initial_learning_rate, decay_steps, decay_rate):
-    if isinstance(initial_learning_rate, bool) or not (
-        isinstance(initial_learning_rate, numbers.Real) and initial_learning_rate >= 0
-    ):
-        raise ValueError(f"{owner}: initial_learning_rate must be a number >= 0, "
-                         f"received initial_learning_rate={initial_learning_rate!r}")
-    if not (isinstance(decay_steps, numbers.Real) and decay_steps > 0):
-        raise ValueError(f"{owner}: decay_steps must be a number > 0, received decay_steps={decay_steps!r}")
-    if decay_rate is not None and not (isinstance(decay_rate, numbers.Real) and decay_rate >= 0):
-        raise ValueError(f"{owner}: decay_rate must be a number >= 0, received decay_rate={decay_rate!r}")
-
-
 class _DecaySchedule(LearningRateSchedule):
     """What ExponentialDecay and InverseTimeDecay share: their arguments, and the progress
     ``step / decay_steps`` (floored with ``staircase=True``) that each turns into a rate."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
-        _check_decay_arguments(type(self).__name__, initial_learning_rate, decay_steps, decay_rate)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
+        owner = type(self).__name__
+        self.initial_learning_rate = check_number(owner, "initial_learning_rate", initial_learning_rate, 0)
+        self.decay_steps = check_number(owner, "decay_steps", decay_steps, 0, low_open=True)
+        self.decay_rate = check_number(owner, "decay_rate", decay_rate, 0)
         self.staircase = bool(staircase)
-        self.name = name or type(self).__name__
+        self.name = name or owner
 
     def progress(self, step):
         progress = step / self.decay_steps
@@ -144,20 +133,18 @@ class CosineDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None,
                  warmup_steps=0):
-        _check_decay_arguments(type(self).__name__, initial_learning_rate, decay_steps, None)
-        if not (isinstance(alpha, numbers.Real) and 0 <= alpha <= 1):
-            raise ValueError(f"CosineDecay: alpha must be a number in [0, 1], received alpha={alpha!r}")
-        if warmup_target is not None and not (isinstance(warmup_target, numbers.Real) and warmup_target >= 0):
-            raise ValueError(f"CosineDecay: warmup_target must be None or a number >= 0, "
-                             f"received warmup_target={warmup_target!r}")
-        if not (isinstance(warmup_steps, numbers.Real) and warmup_steps >= 0):
-            raise ValueError(f"CosineDecay: warmup_steps must be a number >= 0, received warmup_steps={warmup_steps!r}")
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.alpha = alpha
+        owner = type(self).__name__
+        self.initial_learning_rate = check_number(owner, "initial_learning_rate", initial_learning_rate, 0)
+        self.decay_steps = check_number(owner, "decay_steps", decay_steps, 0, low_open=True)
+        self.alpha = check_number(owner, "alpha", alpha, 0, 1)
         self.name = name
-        self.warmup_target = warmup_target
-        self.warmup_steps = warmup_steps
+        self.warmup_target = check_number(owner, "warmup_target", warmup_target, 0, allow_none=True)
+        self.warmup_steps = check_number(owner, "warmup_steps", warmup_steps, 0)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "alpha": self.alpha, "name": self.name, "warmup_target": self.warmup_target,
+                "warmup_steps": self.warmup_steps}
 
     def __call__(self, step):
         if self.warmup_target is None:
@@ -170,11 +157,6 @@ class CosineDecay(LearningRateSchedule):
             start, step = self.warmup_target, step - self.warmup_steps
         cosine = 0.5 * (1 + math.cos(math.pi * step / self.decay_steps))
         return start * ((1 - self.alpha) * cosine + self.alpha)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "alpha": self.alpha, "name": self.name, "warmup_target": self.warmup_target,
-                "warmup_steps": self.warmup_steps}
 
 
 class PolynomialDecay(LearningRateSchedule):
@@ -196,18 +178,11 @@ class PolynomialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
                  name="PolynomialDecay"):
-        _check_decay_arguments(type(self).__name__, initial_learning_rate, decay_steps, None)
-        if isinstance(end_learning_rate, bool) or not (
-            isinstance(end_learning_rate, numbers.Real) and end_learning_rate >= 0
-        ):
-            raise ValueError(f"PolynomialDecay: end_learning_rate must be a number >= 0, "
-                             f"received end_learning_rate={end_learning_rate!r}")
-        if isinstance(power, bool) or not (isinstance(power, numbers.Real) and power > 0):
-            raise ValueError(f"PolynomialDecay: power must be a number > 0, received power={power!r}")
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.end_learning_rate = end_learning_rate
-        self.power = power
+        owner = type(self).__name__
+        self.initial_learning_rate = check_number(owner, "initial_learning_rate", initial_learning_rate, 0)
+        self.decay_steps = check_number(owner, "decay_steps", decay_steps, 0, low_open=True)
+        self.end_learning_rate = check_number(owner, "end_learning_rate", end_learning_rate, 0)
+        self.power = check_number(owner, "power", power, 0, low_open=True)
         self.cycle = bool(cycle)
         self.name = name
 
