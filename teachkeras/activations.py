@@ -19,10 +19,11 @@ __all__ = ['linear', 'relu', 'sigmoid', 'hard_sigmoid', 'tanh', 'softmax', 'soft
 
 import difflib
 import math
-import weakref
 
 from teachkeras import ops
 from teachkeras.backend import erfc, namespace
+from teachkeras.elementwise import known_elementwise as _known_elementwise
+from teachkeras.elementwise import probe_elementwise as _probe_elementwise
 
 
 def linear(x):
@@ -124,63 +125,10 @@ _BACKWARD = {
 ALL = {function.__name__: function for function in _BACKWARD}
 
 
-# Custom activations already found elementwise (checked once each, on first use). Most functions
-# are remembered by weak reference; numpy ufuncs (np.tanh) and __slots__ callables refuse one, so
-# those are remembered by id, beside a strong reference that keeps the id from being reused.
-_ELEMENTWISE = weakref.WeakKeyDictionary()
-_ELEMENTWISE_BY_ID = {}
-
-
-def _known_elementwise(activation):
-    if _ELEMENTWISE_BY_ID.get(id(activation)) is activation:
-        return True
-    try:
-        return activation in _ELEMENTWISE  # False (no error) for what refuses a weak reference
-    except TypeError:  # not hashable
-        return False
-
-
-def _remember_elementwise(activation):
-    try:
-        _ELEMENTWISE[activation] = True
-    except TypeError:
-        _ELEMENTWISE_BY_ID[id(activation)] = activation
-
-
 def _check_elementwise(activation, inputs):
-    """Raise a ValueError unless changing one input entry moves that output entry alone.
-
-    Central differences entry by entry give the right gradient only for an elementwise function:
-    ``lambda x: softmax(2 * x)`` mixes the entries of a row, and would train on a wrong gradient.
-    The first and the last entries are each moved by 1; every other output must stay as it was.
-    """
+    """Raise a ValueError unless ``activation`` is elementwise (checked once per function)."""
     if not _known_elementwise(activation):
         _probe_elementwise(activation, inputs)
-
-
-def _probe_elementwise(activation, inputs):
-    """The check itself: three float64 forward passes; remembers ``activation`` if it passes."""
-    xp = namespace(inputs)
-    wide = xp.astype(inputs, xp.float64)
-    before = activation(wide)
-    size = 1
-    for length in wide.shape:
-        size *= length
-    positions = xp.reshape(xp.arange(size, device=getattr(wide, "device", None)), wide.shape)
-    for position in (0, size - 1):
-        after = activation(xp.where(positions == position, wide + 1.0, wide))
-        same_shape = tuple(after.shape) == tuple(before.shape) == tuple(wide.shape)
-        if same_shape:
-            moved = (after != before) & ~(xp.isnan(after) & xp.isnan(before)) & (positions != position)
-        if not same_shape or bool(xp.any(moved)):
-            raise ValueError(
-                f"activation {serialize(activation)!r} is not elementwise (changing one entry of its input "
-                f"changed other entries of its output, or its shape), so teachkeras cannot differentiate it "
-                f"entry by entry. Subclass teachkeras.layers.Activation and give it a backward(grad_outputs) "
-                f"that returns the gradient, or use a built-in activation such as 'softmax'"
-            )
-    if size >= 2:  # a single entry proves nothing about mixing
-        _remember_elementwise(activation)
 
 
 def backward(activation, grad_outputs, inputs, outputs):
@@ -282,16 +230,17 @@ def log_softmax(x, axis=-1):
     return ops.log_softmax(x, axis=axis)
 
 
+def _silu_backward(grad, inputs, outputs):
+    """``grad * silu'(inputs)``: the product rule on ``x * sigmoid(x)``."""
+    s = sigmoid(inputs)
+    return grad * (s + inputs * s * (1.0 - s))
+
+
 def _gelu_backward(grad, inputs, outputs):
     xp = namespace(inputs)
     cdf = 0.5 * erfc(-inputs / math.sqrt(2.0))
     density = xp.exp(-0.5 * inputs * inputs) / math.sqrt(2.0 * math.pi)
     return grad * (cdf + inputs * density)
-
-
-def _silu_backward(grad, inputs, outputs):
-    s = sigmoid(inputs)
-    return grad * (s + inputs * s * (1.0 - s))
 
 
 def _mish_backward(grad, inputs, outputs):

@@ -21,12 +21,17 @@ def add_to_class(cls):
     ...     return f"hello, {self.name}"
     >>> Greeter("Ada").greet()
     'hello, Ada'
+
+    Decorators such as ``@property`` go below it. A method added this way is defined outside the
+    class body, so the zero-argument ``super()`` does not work in it: write ``super(Greeter, self)``.
     """
     if not isinstance(cls, type):
         raise TypeError(f"add_to_class: expected a class, received {cls!r} of type {type(cls).__name__}")
 
     def attach(function):
-        setattr(cls, function.__name__, function)
+        # A property or a staticmethod/classmethod wraps the function that carries the name.
+        named = getattr(function, "fget", None) or getattr(function, "__func__", None) or function
+        setattr(cls, named.__name__, function)
         return function
 
     return attach

@@ -22,6 +22,7 @@ import numbers
 import numpy as np
 
 from teachkeras.backend import RandomGenerator, standardize_dtype
+from teachkeras.validation import check_number
 
 
 def compute_fans(shape):
@@ -75,9 +76,7 @@ class Constant(Initializer):
     """Every element equal to ``value`` (a number)."""
 
     def __init__(self, value=0.0):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise ValueError(f"Constant: value must be a number, received value={value!r}")
-        self.value = value
+        self.value = check_number("Constant", "value", value)
 
     def __call__(self, shape, dtype=None):
         return np.full(shape, self.value, dtype=standardize_dtype(dtype))
@@ -238,9 +237,7 @@ class Orthogonal(RandomInitializer):
 
     def __init__(self, gain=1.0, seed=None):
         super().__init__(seed)
-        if isinstance(gain, bool) or not isinstance(gain, numbers.Real):
-            raise ValueError(f"Orthogonal: gain must be a number, received gain={gain!r}")
-        self.gain = float(gain)
+        self.gain = float(check_number("Orthogonal", "gain", gain))
 
     def __call__(self, shape, dtype=None):
         shape = tuple(shape)
@@ -262,9 +259,7 @@ class Identity(Initializer):
     """``gain`` times the identity matrix (a 2-D shape; not square: ones on the main diagonal)."""
 
     def __init__(self, gain=1.0):
-        if isinstance(gain, bool) or not isinstance(gain, numbers.Real):
-            raise ValueError(f"Identity: gain must be a number, received gain={gain!r}")
-        self.gain = float(gain)
+        self.gain = float(check_number("Identity", "gain", gain))
 
     def __call__(self, shape, dtype=None):
         shape = tuple(shape)

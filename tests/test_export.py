@@ -218,6 +218,7 @@ def test_methods_added_across_cells_are_joined_into_one_class(tmp_path):
     assert text.index("def __init__") < text.index("    def area(self):") < text.index("UNIT = 1")
     assert "    # The area needs pi.\n    def area(self):" in text
     assert "    @property\n    def diameter(self):" in text
+    assert "\n\n\n    @add" not in text and "\n\n\n    @property" not in text, "one blank line between methods"
     assert '        text = """two\nradii"""' in text, "a multi-line string's value must not be re-indented"
     namespace = {}
     exec(compile(text, "shapes.py", "exec"), namespace)
@@ -306,3 +307,22 @@ def test_grading_markers_stay_out_of_the_package(tmp_path):
     assert run(root)[0] == 0
     text = (root / "teachkeras" / "tools.py").read_text()
     assert "def double(x):\n    return 2 * x\n" in text and "SOLUTION" not in text
+
+
+def test_add_to_class_takes_properties_and_static_methods():
+    from teachkeras.course import add_to_class
+
+    class Box:
+        size = 3
+
+    @add_to_class(Box)
+    @property
+    def doubled(self):
+        return 2 * self.size
+
+    @add_to_class(Box)
+    @staticmethod
+    def unit():
+        return 1
+
+    assert Box().doubled == 6 and Box.unit() == 1

@@ -311,6 +311,8 @@ def _as_methods(body: str, tree: ast.Module) -> str:
     for number, line in enumerate(lines, start=1):
         if number in dropped:
             continue
+        if not line.strip() and number not in interiors and kept and not kept[-1].strip():
+            continue  # one blank line between methods, as in a class body (two at module level)
         kept.append(line if number in interiors or not line.strip() else "    " + line)
     return "\n".join(kept).strip("\n")
 

@@ -17,7 +17,9 @@ import warnings
 from teachkeras import activations, initializers
 from teachkeras.backend import namespace
 from teachkeras.layers.base import InputSpec, Layer
+from teachkeras.layers.layer_utils import owner, refuse_regularizers, shared_axes_list
 from teachkeras.ops import _normalize_axis, unbroadcast
+from teachkeras.validation import check_number
 
 
 class LeakyReLU(Layer):
@@ -32,11 +34,7 @@ class LeakyReLU(Layer):
             warnings.warn("LeakyReLU: alpha= is deprecated, use negative_slope=", DeprecationWarning, stacklevel=2)
             negative_slope = kwargs.pop("alpha")
         super().__init__(**kwargs)
-        if isinstance(negative_slope, bool) or not isinstance(negative_slope, numbers.Real) or negative_slope < 0:
-            raise ValueError(
-                f"LeakyReLU {self.name!r}: negative_slope must be a number >= 0, received {negative_slope!r}"
-            )
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = float(check_number(owner(self), "negative_slope", negative_slope, 0))
 
     def call(self, inputs, training=False):
         self.inputs = inputs
@@ -64,22 +62,9 @@ class PReLU(Layer):
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
         super().__init__(**kwargs)
-        if alpha_regularizer is not None or alpha_constraint is not None:
-            raise NotImplementedError("PReLU: alpha_regularizer and alpha_constraint arrive in the regularizers chapter")
+        refuse_regularizers(owner(self), alpha_regularizer=alpha_regularizer, alpha_constraint=alpha_constraint)
         self.alpha_initializer = self._lookup(initializers.get, "alpha_initializer", alpha_initializer)
-        self.shared_axes = None if shared_axes is None else self._axes_list(shared_axes)
-
-    def _axes_list(self, shared_axes):
-        """``shared_axes`` as a list of ints >= 1 (1 is the first axis after the batch)."""
-        axes = [shared_axes] if isinstance(shared_axes, numbers.Integral) else shared_axes
-        if isinstance(axes, str) or not isinstance(axes, (list, tuple)) or not all(
-            isinstance(axis, numbers.Integral) and not isinstance(axis, bool) and axis >= 1 for axis in axes
-        ):
-            raise ValueError(
-                f"PReLU {self.name!r}: shared_axes must be an axis (an integer >= 1; 1 is the first axis "
-                f"after the batch) or a list of them, received shared_axes={shared_axes!r}"
-            )
-        return [int(axis) for axis in axes]
+        self.shared_axes = shared_axes_list(shared_axes, owner(self))  # a list of ints >= 1, or None
 
     def build(self, input_shape):
         shape = list(input_shape[1:])
@@ -118,16 +103,6 @@ class PReLU(Layer):
         }
 
 
-def _non_negative(layer, argument, value, allow_none=False):
-    if allow_none and value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
-        expected = "a number >= 0" + (" or None" if allow_none else "")
-        raise ValueError(f"{type(layer).__name__} {layer.name!r}: {argument} must be {expected}, "
-                         f"received {argument}={value!r}")
-    return float(value)
-
-
 class ReLU(Layer):
     """``x`` above ``threshold`` (else 0), capped at ``max_value``, plus ``negative_slope * (x - threshold)``
     below ``threshold`` (Keras' ``ReLU`` layer; the defaults give plain relu).
@@ -140,29 +115,23 @@ class ReLU(Layer):
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
-        self.max_value = _non_negative(self, "max_value", max_value, allow_none=True)
-        self.negative_slope = _non_negative(self, "negative_slope", negative_slope)
-        self.threshold = _non_negative(self, "threshold", threshold)  # Keras' layer refuses < 0
+        max_value = check_number(owner(self), "max_value", max_value, 0, allow_none=True)
+        self.max_value = None if max_value is None else float(max_value)
+        self.negative_slope = float(check_number(owner(self), "negative_slope", negative_slope, 0))
+        self.threshold = float(check_number(owner(self), "threshold", threshold, 0))  # Keras' layer refuses < 0
 
     def call(self, inputs, training=False):
         self.inputs = inputs
         return activations.relu(inputs, self.negative_slope, self.max_value, self.threshold)
 
     def backward(self, grad_outputs):
-        # At the kinks (points of measure zero) this picks the side Keras' own gradient picks: the
-        # cap passes the gradient at x == max_value (relu6, max_value=6 with threshold 0, does not),
-        # and with only a slope (Keras' leaky_relu) x == 0 takes the slope.
+        # At a kink (0, threshold, max_value) take the slope of the piece on the left.
         xp = namespace(grad_outputs)
         x = self.inputs
-        leaky = self.negative_slope != 0 and self.max_value is None and self.threshold == 0
-        if self.threshold == 0 and self.max_value == 6:
-            passes = (x > 0) & (x < 6)
-        else:
-            passes = x > self.threshold
-            if self.max_value is not None:
-                passes = passes & (x <= self.max_value)
-        sloped = (x <= 0) if leaky else (x < self.threshold)
-        slope = xp.where(sloped, self.negative_slope * grad_outputs, 0.0 * grad_outputs)
+        passes = x > self.threshold
+        if self.max_value is not None:
+            passes = passes & (x <= self.max_value)
+        slope = xp.where(x <= self.threshold, self.negative_slope * grad_outputs, 0.0 * grad_outputs)
         return xp.where(passes, grad_outputs, 0.0 * grad_outputs) + slope
 
     def compute_output_shape(self, input_shape):
@@ -214,9 +183,7 @@ class ELU(Layer):
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-            raise ValueError(f"ELU {self.name!r}: alpha must be a number, received alpha={alpha!r}")
-        self.alpha = float(alpha)
+        self.alpha = float(check_number(owner(self), "alpha", alpha))
 
     def call(self, inputs, training=False):
         self.inputs = inputs

@@ -22,60 +22,19 @@ shape against ``input_spec``, and moves the weights to the input's device (numpy
 [[2.0, 4.0]]
 """
 
-__all__ = ['LEGACY_ARGUMENTS', 'LEGACY_VALUES', 'legacy_argument_error', 'InputSpec', 'Layer']
+__all__ = ['InputSpec', 'Layer']
 
 
-import functools
-import inspect
 import math
-import numbers
 
 from teachkeras import initializers
-from teachkeras.backend import (
-    device_of, floatx, namespace, snake_case, standardize_dtype, to_device, to_numpy, unique_name,
+from teachkeras.backend import device_of, to_device, to_numpy
+from teachkeras.layers.layer_utils import (
+    convert_input, layer_dtype, layer_name, lookup, owner, refuse_legacy_arguments, refuse_regularizers,
+    refuse_unknown_arguments, sample_shape, shape_tuple, wrap_protocol,
 )
+from teachkeras.layers.layer_utils import shape_tuple as _shape_tuple  # noqa: F401  (chapter 04 imports it from here)
 from teachkeras.variables import Variable
-
-# Keras 1/2 spellings that the notes and old tutorials use, and what Keras 3 calls them.
-LEGACY_ARGUMENTS = {
-    "init": "kernel_initializer",
-    "output_dim": "units",
-    "W_regularizer": "kernel_regularizer",
-    "b_regularizer": "bias_regularizer",
-    "W_constraint": "kernel_constraint",
-    "b_constraint": "bias_constraint",
-    "bias": "use_bias",
-    "nb_filter": "filters",
-    "filter_length": "kernel_size",
-    "nb_row": "kernel_size",
-    "nb_col": "kernel_size",
-    "subsample": "strides",
-    "subsample_length": "strides",
-    "stride": "strides",
-    "pool_length": "pool_size",
-    "border_mode": "padding",
-    "dim_ordering": "data_format",
-}
-# Old values that changed their spelling too: dim_ordering='th' is data_format='channels_first'.
-LEGACY_VALUES = {"dim_ordering": {"th": "channels_first", "tf": "channels_last"}}
-
-
-def legacy_argument_error(owner, arguments):
-    """A TypeError naming each Keras 1/2 argument in ``arguments`` and its Keras 3 spelling and value.
-
-    >>> print(legacy_argument_error("Conv1D", {"nb_filter": 4, "dim_ordering": "th"}))
-    Conv1D: nb_filter=, dim_ordering= are Keras 1/2 spellings; use filters=4, data_format='channels_first' instead
-    """
-    modern = {}
-    for key, value in arguments.items():
-        value = LEGACY_VALUES.get(key, {}).get(value, value) if isinstance(value, str) else value
-        if key in ("nb_row", "nb_col"):  # Conv2D(nb_row=3, nb_col=2) is kernel_size=(3, 2)
-            value = (arguments.get("nb_row", "?"), arguments.get("nb_col", "?"))
-        modern[LEGACY_ARGUMENTS[key]] = value
-    old = ", ".join(f"{key}=" for key in arguments)
-    new = ", ".join(f"{key}={value!r}" for key, value in modern.items())
-    verb = "is the Keras 1/2 spelling" if len(arguments) == 1 else "are Keras 1/2 spellings"
-    return TypeError(f"{owner}: {old} {verb}; use {new} instead")
 
 
 class InputSpec:
@@ -111,71 +70,6 @@ class InputSpec:
         return f"InputSpec({', '.join(parts)})"
 
 
-def _shape_tuple(shape, owner):
-    """A shape as a tuple of non-negative ints (None allowed for unknown sizes)."""
-    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
-        shape = (shape,)
-    try:
-        shape = tuple(shape)
-    except TypeError:
-        raise ValueError(f"{owner}: expected a shape (a tuple of integers), received {shape!r}") from None
-    for size in shape:
-        if size is not None and (isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 0):
-            raise ValueError(f"{owner}: expected a shape of non-negative integers or None, received {shape!r}")
-    return tuple(None if size is None else int(size) for size in shape)
-
-
-def _is_float_or_int(array):
-    name = standardize_dtype(array.dtype)
-    return name.startswith("float") or name.startswith("int") or name.startswith("uint") or name == "bool"
-
-
-def _needs_a_call(backward):
-    """Wrap a subclass's ``backward`` so that using it before any call names the cause.
-
-    Without this, ``Dense(3).backward(g)`` fails with an AttributeError about ``inputs``."""
-
-    @functools.wraps(backward)
-    def backward_after_a_call(self, grad_outputs, *args, **kwargs):
-        try:
-            return backward(self, grad_outputs, *args, **kwargs)
-        except AttributeError:
-            if getattr(self, "_called", False):
-                raise  # a real bug in a backward that had its forward pass
-            raise self._not_called_error("backward") from None
-
-    return backward_after_a_call
-
-
-def _refuses_early(cls, signature, args, kwargs, legacy):
-    """Whether ``cls(*args, **kwargs)`` is refused for its Keras 1/2 spellings before ``__init__`` runs.
-
-    teachkeras' own layers: always. Any other class (your own layer, or one defined in a notebook)
-    may take ``stride=`` or ``init=`` through ``**kwargs`` for itself, so it is refused early only
-    when the call cannot bind to its ``__init__`` and that ``__init__`` takes the modern spelling
-    (``Dense(output_dim=10)``: ``units`` is missing). Otherwise ``__init__`` runs, and a legacy name
-    that reaches ``Layer.__init__`` unused is refused there with the same message.
-    """
-    if cls.__module__.startswith("teachkeras."):
-        return True
-    try:
-        signature.bind(None, *args, **kwargs)
-    except TypeError:
-        return any(LEGACY_ARGUMENTS[key] in signature.parameters for key in legacy)
-    return False
-
-
-def _marks_built(build):
-    """Wrap a subclass's ``build`` so that it also sets ``built = True``."""
-
-    @functools.wraps(build)
-    def build_and_mark(self, input_shape):
-        build(self, input_shape)
-        self.built = True
-
-    return build_and_mark
-
-
 class Layer:
     """Base class of layers. Subclasses override ``build``, ``call``, ``backward`` and
     ``get_config`` (and ``compute_output_shape`` when it is cheaper than running the layer).
@@ -184,94 +78,57 @@ class Layer:
         trainable: whether fit updates this layer's weights.
         name: a unique name; by default the class name in snake case ('dense', 'dense_1').
         dtype: float type of weights and computation (default ``backend.floatx()``).
-        input_shape / input_dim: the shape of one sample, as Keras 2 tutorials and the notes
-            pass it to a model's first layer (``input_dim=n`` means ``input_shape=(n,)``).
+        input_shape / input_dim: the shape of one sample, as the notes pass it to a model's
+            first layer (``input_dim=n`` means ``input_shape=(n,)``).
     """
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "build" in vars(cls):
-            cls.build = _marks_built(vars(cls)["build"])
-        if "backward" in vars(cls):
-            cls.backward = _needs_a_call(vars(cls)["backward"])
+        wrap_protocol(cls)  # calling build() marks a layer built; backward() before a call says so
 
     def __new__(cls, *args, **kwargs):
-        # Old spellings are caught here, before Python matches the arguments to __init__'s
-        # signature: Conv1D(nb_filter=4, filter_length=3) then hears about filters= and
-        # kernel_size=, not "missing 2 required positional arguments".
-        legacy = {key: value for key, value in kwargs.items() if key in LEGACY_ARGUMENTS}
-        if legacy:  # unless this layer takes one of these names as its own argument
-            signature = inspect.signature(cls.__init__)
-            legacy = {key: value for key, value in legacy.items() if key not in signature.parameters}
-        if legacy and _refuses_early(cls, signature, args, kwargs, legacy):
-            raise legacy_argument_error(cls.__name__, legacy)
+        refuse_legacy_arguments(cls, args, kwargs)  # before Python matches __init__'s signature
         return super().__new__(cls)
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None,
                  activity_regularizer=None, **kwargs):
-        if kwargs:
-            self._reject(kwargs)
-        if name is not None and not isinstance(name, str):
-            raise ValueError(f"{type(self).__name__}: name must be a string, received {name!r}")
-        self.name = name or unique_name(snake_case(type(self).__name__))
-        owner = f"{type(self).__name__} {self.name!r}"
-        if activity_regularizer is not None:
-            raise NotImplementedError(f"{owner}: activity_regularizer arrives in the regularizers chapter")
-        self._created_trainable = []  # weights that follow the layer's trainable flag
+        refuse_unknown_arguments(self, kwargs)
+        self.name = layer_name(self, name)
+        refuse_regularizers(owner(self), activity_regularizer=activity_regularizer)
+        self._created_trainable = []  # the weights that follow the layer's trainable flag
         self.trainable = trainable
-        if isinstance(dtype, dict):  # Keras 3 configs hold {'class_name': 'DTypePolicy', 'config': {'name': ...}}
-            dtype = (dtype.get("config") or {}).get("name")
-        self.dtype = standardize_dtype(dtype or floatx())
-        if input_dim is not None:
-            if input_shape is not None:
-                raise ValueError(f"{owner}: pass input_shape or input_dim, not both")
-            if isinstance(input_dim, bool) or not isinstance(input_dim, numbers.Integral) or input_dim <= 0:
-                raise ValueError(f"{owner}: input_dim must be a positive integer, received input_dim={input_dim!r}")
-            input_shape = (input_dim,)
-        if input_shape is not None:
-            self.input_shape_argument = _shape_tuple(input_shape, f"{owner}: input_shape")
-        else:
-            self.input_shape_argument = None
+        self.dtype = layer_dtype(dtype)  # floatx() ('float32') unless given
+        self.input_shape_argument = sample_shape(self, input_shape, input_dim)
         self.built = False
-        self.input_spec = None
+        self.input_spec = None  # an InputSpec, once the layer knows what it accepts
         self.device = None  # None: numpy; otherwise the torch device of the weights
         self._weights = []
 
     @property
     def trainable(self):
-        """Whether fit updates this layer's weights.
-
-        Setting it sets ``trainable`` on every weight the layer created trainable, as Keras 3 does
-        (weights created non-trainable, such as running statistics, stay so)."""
+        """Whether fit updates this layer's weights; setting it sets each weight's flag (Keras 3)."""
         return self._trainable
 
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
-        # A subclass may set it before calling super().__init__() (Keras allows that; the base
-        # __init__ then sets it again): there are no weights yet.
-        for weight in getattr(self, "_created_trainable", ()):
+        for weight in getattr(self, "_created_trainable", ()):  # none yet if set before super().__init__()
             weight.trainable = self._trainable
 
-    def _reject(self, kwargs):
-        legacy = {key: value for key, value in kwargs.items() if key in LEGACY_ARGUMENTS}
-        if legacy:
-            raise legacy_argument_error(type(self).__name__, legacy)
-        accepted = sorted(set(inspect.signature(type(self).__init__).parameters) - {"self", "kwargs"})
-        accepted += ["activity_regularizer", "dtype", "input_dim", "input_shape", "name", "trainable"]
-        raise TypeError(
-            f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}; "
-            f"accepted are {sorted(set(accepted))}"
-        )
+    @property
+    def weights(self):
+        """Every weight, trainable ones first (Keras' order)."""
+        return self.trainable_weights + self.non_trainable_weights
 
-    def _lookup(self, get, argument, value):
-        """``get(value)`` with the layer and argument named in the error (activation, initializer)."""
-        try:
-            return get(value)
-        except ValueError as error:
-            raise ValueError(f"{type(self).__name__} {self.name!r}: {argument}: {error}") from None
+    @property
+    def trainable_weights(self):
+        return [weight for weight in self._weights if weight.trainable and self.trainable]
 
-    # ------------------------------------------------------------ weights
+    @property
+    def non_trainable_weights(self):
+        return [weight for weight in self._weights if not (weight.trainable and self.trainable)]
+
+    compute_input_gradient = True  # a model sets it to False for its first layer's backward (below)
 
     def add_weight(self, shape, initializer="glorot_uniform", dtype=None, trainable=True, name=None,
                    regularizer=None, constraint=None):
@@ -280,7 +137,7 @@ class Layer:
             raise NotImplementedError(
                 f"{self.name}: weight regularizers and constraints arrive in the regularizers chapter"
             )
-        shape = _shape_tuple(shape, self.name)
+        shape = shape_tuple(shape, self.name)
         name = name or f"variable_{len(self._weights)}"
         value = initializers.get(initializer)(shape, dtype=dtype or self.dtype)
         value = to_device(value, self.device, dtype=dtype or self.dtype)
@@ -290,22 +147,9 @@ class Layer:
             self._created_trainable.append(variable)
         return variable
 
-    @property
-    def weights(self):
-        """Every weight, trainable ones first (Keras' order)."""
-        return self.trainable_weights + self.non_trainable_weights
-
-    @property
-    def trainable_weights(self):
-        if not self.trainable:
-            return []
-        return [weight for weight in self._weights if weight.trainable]
-
-    @property
-    def non_trainable_weights(self):
-        if not self.trainable:
-            return list(self._weights)
-        return [weight for weight in self._weights if not weight.trainable]
+    def _lookup(self, get, argument, value):
+        """``get(value)`` (an activation or initializer) with the layer and argument named in the error."""
+        return lookup(self, get, argument, value)
 
     def get_weights(self):
         """The weights as numpy arrays, in ``weights`` order."""
@@ -340,8 +184,6 @@ class Layer:
         self.device = device
         return self
 
-    # ------------------------------------------------------------ the protocol
-
     def build(self, input_shape):
         """Create weights for inputs of ``input_shape`` (batch first, batch size may be None)."""
         self.built = True
@@ -354,45 +196,23 @@ class Layer:
         """Gradient with respect to the last call's inputs; stores weight gradients in ``.grad``."""
         raise NotImplementedError(f"{type(self).__name__} does not define backward()")
 
-    # A model's first layer sees data, whose gradient nobody uses: the model sets this to False
-    # for that one backward pass, and layers whose input gradient is costly (Dense, Conv) then
-    # skip it and return None. Layers that ignore the flag are still correct, only slower.
-    compute_input_gradient = True
-
     def __call__(self, inputs, training=False):
-        inputs = self._convert(inputs)
+        inputs = convert_input(inputs, self.dtype, self.device)
         if not self.built:
             if self.input_spec is not None:  # set in __init__: what any input needs (Dense: 2+ axes)
                 self.input_spec.check(self, inputs.shape)
             self.build_for(tuple(inputs.shape))
         if self.input_spec is not None:
             self.input_spec.check(self, inputs.shape)
-        device = device_of(inputs)
-        if device != self.device:
-            self.to(device)
+        if device_of(inputs) != self.device:  # the weights follow the input: numpy, or a torch device
+            self.to(device_of(inputs))
         self._called = True
         return self.call(inputs, training=training)
-
-    def _not_called_error(self, method):
-        """The error for ``backward`` before any forward pass (there is nothing to go back through)."""
-        return ValueError(
-            f"{type(self).__name__} {self.name!r}: {method}() needs the inputs of a forward pass; "
-            f"call the layer on an input first, as in layer(inputs), then {method}(grad_outputs)"
-        )
 
     def build_for(self, input_shape):
         """``build(input_shape)`` and mark the layer built (subclasses need not remember to)."""
         self.build(input_shape)
         self.built = True
-
-    def _convert(self, inputs):
-        """Lists and foreign float types become arrays of the layer's dtype; tensors stay tensors."""
-        if not hasattr(inputs, "shape") or not hasattr(inputs, "dtype"):
-            return to_device(inputs, self.device, dtype=self.dtype)
-        if standardize_dtype(inputs.dtype) != self.dtype and _is_float_or_int(inputs):
-            xp = namespace(inputs)
-            return xp.astype(inputs, getattr(xp, self.dtype))
-        return inputs
 
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape`` (batch may be None). By default the layer is run
@@ -405,8 +225,6 @@ class Layer:
         probe = np.zeros(tuple(1 if size is None else size for size in input_shape), dtype=self.dtype)
         output_shape = tuple(self.call(to_device(probe, self.device), training=False).shape)
         return (input_shape[0],) + output_shape[1:]
-
-    # ------------------------------------------------------------ config
 
     def get_config(self):
         """The constructor arguments, as plain Python values (so JSON can hold them)."""

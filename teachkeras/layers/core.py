@@ -16,11 +16,12 @@ True
 __all__ = ['Dense', 'Activation']
 
 
-import numbers
-
 from teachkeras import activations, initializers
 from teachkeras.backend import namespace
 from teachkeras.layers.base import InputSpec, Layer
+from teachkeras.layers.layer_utils import (
+    not_called_error, owner, positive_integer, refuse_keras1_dense, refuse_regularizers,
+)
 
 
 class Dense(Layer):
@@ -43,19 +44,11 @@ class Dense(Layer):
     def __init__(self, units=None, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        if isinstance(activation, numbers.Integral) and not isinstance(activation, bool) and not isinstance(units, bool):
-            raise TypeError(
-                f"Dense({units}, {activation}): Keras 1 took (input_dim, output_dim); "
-                f"write Dense({activation}, input_dim={units})"
-            )
+        refuse_keras1_dense(units, activation)  # Dense(500, 10): Keras 1's (input_dim, output_dim)
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units <= 0:
-            raise ValueError(f"Dense {self.name!r}: units must be a positive integer, received units={units!r}")
-        for argument, value in [("kernel_regularizer", kernel_regularizer), ("bias_regularizer", bias_regularizer),
-                                ("kernel_constraint", kernel_constraint), ("bias_constraint", bias_constraint)]:
-            if value is not None:
-                raise NotImplementedError(f"Dense {self.name!r}: {argument} arrives in the regularizers chapter")
-        self.units = int(units)
+        self.units = positive_integer(units, "units", owner(self))
+        refuse_regularizers(owner(self), kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         self.activation = self._lookup(activations.get, "activation", activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = self._lookup(initializers.get, "kernel_initializer", kernel_initializer)
@@ -85,7 +78,7 @@ class Dense(Layer):
         """Backward from the gradient of ``dot(input, kernel) + bias`` (skipping the activation):
         a loss fused with this layer's softmax or sigmoid starts here."""
         if not hasattr(self, "inputs"):
-            raise self._not_called_error("backward_pre_activation")
+            raise not_called_error(self, "backward_pre_activation")
         xp = namespace(grad_pre_activation)
         inputs_2d = xp.reshape(self.inputs, (-1, self.inputs.shape[-1]))          # (samples, input_dim)
         grad_2d = xp.reshape(grad_pre_activation, (-1, self.units))                 # (samples, units)
@@ -100,8 +93,9 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def get_config(self):
+        # super(Dense, self): a method written outside the class body names its class
         return {
-            **super().get_config(),
+            **super(Dense, self).get_config(),
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,

@@ -47,7 +47,6 @@ class Adagrad(Optimizer):
         for variable in variables:
             self.add_slot(variable, "accumulator", self.initial_accumulator_value)
 
-
     def update_step(self, gradient, variable, learning_rate):
         xp = namespace(gradient)
         accumulator = self.slot(variable, "accumulator")

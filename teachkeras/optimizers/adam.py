@@ -56,7 +56,6 @@ class Adam(Optimizer):
             if self.amsgrad:
                 self.add_slot(variable, "velocity_hat")
 
-
     def update_step(self, gradient, variable, learning_rate):
         xp = namespace(gradient)
         step = self.iterations + 1

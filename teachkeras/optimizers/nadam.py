@@ -61,7 +61,6 @@ class Nadam(Adam):
             self.u_product = previous  # a step that failed does not count
             raise
 
-
     def update_step(self, gradient, variable, learning_rate):
         xp = namespace(gradient)
         step = self.iterations + 1

@@ -58,7 +58,6 @@ class RMSprop(Optimizer):
             if self.centered:
                 self.add_slot(variable, "average_gradient")
 
-
     def update_step(self, gradient, variable, learning_rate):
         xp = namespace(gradient)
         velocity = self.slot(variable, "velocity")

@@ -1,0 +1,237 @@
+"""What every layer checks and converts, so that ``Layer`` and ``Dense`` show only their idea.
+
+``Layer.__init__`` refuses unknown keywords and Keras 1/2 spellings (with the table of
+``teachkeras.legacy``), checks ``name``, ``dtype``, ``input_shape`` / ``input_dim``; ``Layer``
+wraps each subclass's ``build`` (calling it marks the layer built) and ``backward`` (called before
+any forward pass, it says so instead of failing on a missing attribute); ``layer(inputs)`` turns
+lists and other number types into arrays of the layer's dtype. Those few lines are the same for
+every layer and teach nothing about layers, so they live here. Chapter 02 builds ``Layer``.
+
+>>> shape_tuple([None, 3], "Dense 'dense': input_shape")
+(None, 3)
+>>> positive_integer(0, "units", "Dense 'dense'")
+Traceback (most recent call last):
+...
+ValueError: Dense 'dense': units must be a positive integer, received units=0
+
+Hand-written plumbing: no chapter builds this module.
+"""
+
+import functools
+import inspect
+import numbers
+
+from teachkeras.backend import floatx, namespace, snake_case, standardize_dtype, to_device, unique_name
+from teachkeras.legacy import LEGACY_ARGUMENTS, legacy_argument_error
+
+__all__ = ["owner", "shape_tuple", "positive_integer", "refuse_regularizers", "lookup", "layer_name",
+           "layer_dtype", "sample_shape", "refuse_unknown_arguments", "refuse_legacy_arguments",
+           "refuse_keras1_dense", "shared_axes_list", "convert_input", "not_called_error",
+           "wrap_protocol"]
+
+
+def owner(layer):
+    """How error messages name a layer: ``"Dense 'dense_1'"``."""
+    return f"{type(layer).__name__} {layer.name!r}"
+
+
+def _is_integer(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def shape_tuple(shape, owner):
+    """A shape as a tuple of non-negative ints (None allowed for unknown sizes); an int is a 1-tuple."""
+    if _is_integer(shape):
+        shape = (shape,)
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise ValueError(f"{owner}: expected a shape (a tuple of integers), received {shape!r}") from None
+    for size in shape:
+        if size is not None and (not _is_integer(size) or size < 0):
+            raise ValueError(f"{owner}: expected a shape of non-negative integers or None, received {shape!r}")
+    return tuple(None if size is None else int(size) for size in shape)
+
+
+def positive_integer(value, argument, owner):
+    """``value`` as an int if it is a positive integer (``True`` is not), else a ValueError."""
+    if not _is_integer(value) or value <= 0:
+        raise ValueError(f"{owner}: {argument} must be a positive integer, received {argument}={value!r}")
+    return int(value)
+
+
+def refuse_regularizers(owner, **arguments):
+    """Regularizers and constraints arrive in a later chapter: refuse them instead of ignoring them.
+
+    >>> refuse_regularizers("Dense 'dense'", kernel_regularizer=None)  # None is fine
+    """
+    for argument, value in arguments.items():
+        if value is not None:
+            raise NotImplementedError(f"{owner}: {argument} arrives in the regularizers chapter")
+
+
+def lookup(layer, get, argument, value):
+    """``get(value)`` (``activations.get``, ``initializers.get``) with the layer and argument named
+    in the error."""
+    try:
+        return get(value)
+    except ValueError as error:
+        raise ValueError(f"{owner(layer)}: {argument}: {error}") from None
+
+
+# ---------------------------------------------------------------- Layer.__init__'s arguments
+
+def layer_name(layer, name):
+    """``name`` if it is a string, else the class name in snake case made unique ('dense_1')."""
+    if name is not None and not isinstance(name, str):
+        raise ValueError(f"{type(layer).__name__}: name must be a string, received {name!r}")
+    return name or unique_name(snake_case(type(layer).__name__))
+
+
+def layer_dtype(dtype):
+    """The dtype's name; ``floatx()`` for None. Keras 3 configs hold a policy dict,
+    ``{'class_name': 'DTypePolicy', 'config': {'name': 'float32'}}``: its name is used."""
+    if isinstance(dtype, dict):
+        dtype = (dtype.get("config") or {}).get("name")
+    return standardize_dtype(dtype or floatx())
+
+
+def sample_shape(layer, input_shape, input_dim):
+    """The shape of one sample from ``input_shape=`` or ``input_dim=`` (``n`` means ``(n,)``), or None."""
+    if input_dim is not None:
+        if input_shape is not None:
+            raise ValueError(f"{owner(layer)}: pass input_shape or input_dim, not both")
+        input_shape = (positive_integer(input_dim, "input_dim", owner(layer)),)
+    if input_shape is None:
+        return None
+    return shape_tuple(input_shape, f"{owner(layer)}: input_shape")
+
+
+def refuse_unknown_arguments(layer, kwargs):
+    """A TypeError for keywords that reached ``Layer.__init__`` unused: a Keras 1/2 spelling is
+    named with its modern one, anything else is listed beside the accepted keywords."""
+    if not kwargs:
+        return
+    legacy = {key: value for key, value in kwargs.items() if key in LEGACY_ARGUMENTS}
+    if legacy:
+        raise legacy_argument_error(type(layer).__name__, legacy)
+    accepted = sorted(set(inspect.signature(type(layer).__init__).parameters) - {"self", "kwargs"})
+    accepted += ["activity_regularizer", "dtype", "input_dim", "input_shape", "name", "trainable"]
+    raise TypeError(
+        f"{type(layer).__name__}: unexpected keyword argument(s) {sorted(kwargs)}; "
+        f"accepted are {sorted(set(accepted))}"
+    )
+
+
+def refuse_legacy_arguments(cls, args, kwargs):
+    """Called by ``Layer.__new__``, before Python matches the arguments to ``__init__``'s signature:
+    ``Conv1D(nb_filter=4, filter_length=3)`` then hears about ``filters=`` and ``kernel_size=``,
+    not "missing 2 required positional arguments".
+
+    A layer that takes one of the old names as its own argument keeps it. teachkeras' own layers are
+    refused at once. Any other class (your own layer) may take ``stride=`` or ``init=`` through
+    ``**kwargs`` for itself, so it is refused here only when the call cannot bind to its
+    ``__init__`` and that ``__init__`` takes the modern spelling (``Dense(output_dim=10)``: ``units``
+    is missing). Otherwise ``__init__`` runs, and a legacy name that reaches ``Layer.__init__``
+    unused is refused there with the same message.
+    """
+    legacy = {key: value for key, value in kwargs.items() if key in LEGACY_ARGUMENTS}
+    if not legacy:
+        return
+    signature = inspect.signature(cls.__init__)
+    legacy = {key: value for key, value in legacy.items() if key not in signature.parameters}
+    if not legacy:
+        return
+    if not cls.__module__.startswith("teachkeras."):
+        try:
+            signature.bind(None, *args, **kwargs)
+            return
+        except TypeError:
+            if not any(LEGACY_ARGUMENTS[key] in signature.parameters for key in legacy):
+                return
+    raise legacy_argument_error(cls.__name__, legacy)
+
+
+def refuse_keras1_dense(units, activation):
+    """Keras 1's ``Dense(500, 10)`` meant 500 inputs and 10 outputs; today the second argument is
+    the activation. Refuse it, saying what to write."""
+    if _is_integer(activation) and not isinstance(units, bool):
+        raise TypeError(
+            f"Dense({units}, {activation}): Keras 1 took (input_dim, output_dim); "
+            f"write Dense({activation}, input_dim={units})"
+        )
+
+
+def shared_axes_list(shared_axes, owner):
+    """``shared_axes`` (PReLU) as a list of ints >= 1 (1 is the first axis after the batch), or None."""
+    if shared_axes is None:
+        return None
+    axes = [shared_axes] if isinstance(shared_axes, numbers.Integral) else shared_axes
+    if isinstance(axes, str) or not isinstance(axes, (list, tuple)) or not all(
+        _is_integer(axis) and axis >= 1 for axis in axes
+    ):
+        raise ValueError(
+            f"{owner}: shared_axes must be an axis (an integer >= 1; 1 is the first axis "
+            f"after the batch) or a list of them, received shared_axes={shared_axes!r}"
+        )
+    return [int(axis) for axis in axes]
+
+
+# ---------------------------------------------------------------- calling a layer
+
+def convert_input(inputs, dtype, device):
+    """Lists and numbers become arrays of ``dtype`` on ``device``; arrays and tensors of another
+    number type are cast to ``dtype``; anything else (strings, objects) is left for the layer to refuse."""
+    if not hasattr(inputs, "shape") or not hasattr(inputs, "dtype"):
+        return to_device(inputs, device, dtype=dtype)
+    name = standardize_dtype(inputs.dtype)
+    if name != dtype and (name.startswith(("float", "int", "uint")) or name == "bool"):
+        xp = namespace(inputs)
+        return xp.astype(inputs, getattr(xp, dtype))
+    return inputs
+
+
+def not_called_error(layer, method):
+    """The error for ``backward`` before any forward pass (there is nothing to go back through)."""
+    return ValueError(
+        f"{owner(layer)}: {method}() needs the inputs of a forward pass; "
+        f"call the layer on an input first, as in layer(inputs), then {method}(grad_outputs)"
+    )
+
+
+def _marks_built(build):
+    """Wrap a subclass's ``build`` so that calling it directly, as Keras code sometimes does
+    (``layer.build((None, 4))``), marks the layer built, and its first call does not build it again."""
+
+    @functools.wraps(build)
+    def build_and_mark(self, input_shape):
+        build(self, input_shape)
+        self.built = True
+
+    return build_and_mark
+
+
+def _needs_a_call(backward):
+    """Wrap a subclass's ``backward`` so that using it before any call names the cause.
+
+    Without this, ``Dense(3).backward(g)`` fails with an AttributeError about ``inputs``."""
+
+    @functools.wraps(backward)
+    def backward_after_a_call(self, grad_outputs, *args, **kwargs):
+        try:
+            return backward(self, grad_outputs, *args, **kwargs)
+        except AttributeError:
+            if getattr(self, "_called", False):
+                raise  # a real bug in a backward that had its forward pass
+            raise not_called_error(self, "backward") from None
+
+    return backward_after_a_call
+
+
+def wrap_protocol(cls):
+    """Called by ``Layer.__init_subclass__`` for every subclass: wraps the ``build`` and
+    ``backward`` that the class body defines (see ``_marks_built`` and ``_needs_a_call``)."""
+    if "build" in vars(cls):
+        cls.build = _marks_built(vars(cls)["build"])
+    if "backward" in vars(cls):
+        cls.backward = _needs_a_call(vars(cls)["backward"])
