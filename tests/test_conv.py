@@ -458,3 +458,14 @@ def test_image_data_format_is_the_default_data_format_of_layers_made_after_it():
     finally:
         tk.backend.set_image_data_format("channels_last")
     assert tk.layers.Conv2D(4, 3).data_format == "channels_last" and layers[0].data_format == "channels_first"
+
+
+def test_argument_checks_live_in_conv_arguments_and_stay_importable_where_they_were():
+    from teachkeras.layers import conv_arguments, conv_shapes, reshaping
+
+    for name in ("DATA_FORMATS", "SPATIAL_NAMES", "layout", "normalize_tuple", "normalize_padding",
+                 "normalize_data_format", "check_strides_and_dilation"):
+        assert getattr(conv_shapes, name) is getattr(conv_arguments, name)
+    assert reshaping.normalize_pairs is conv_arguments.normalize_pairs
+    with pytest.raises(ValueError, match=r"Conv2D 'c': groups must be a positive integer, received groups=True"):
+        conv_arguments.positive_integer(True, "groups", "Conv2D 'c'")

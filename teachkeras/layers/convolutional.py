@@ -21,16 +21,17 @@ Like Keras, it is cross-correlation (the kernel is not flipped).
 __all__ = ['sum_rows', 'BaseConv', 'Conv1D', 'Conv2D', 'Conv3D', 'BaseConvTranspose', 'Conv1DTranspose', 'Conv2DTranspose', 'Conv3DTranspose', 'Convolution1D', 'Convolution2D', 'Convolution3D', 'Convolution1DTranspose', 'Convolution2DTranspose', 'Convolution3DTranspose']
 
 
-import numbers
-
 import array_api_compat
 
 from teachkeras import activations, initializers
 from teachkeras.backend import namespace
 from teachkeras.layers.base import InputSpec, Layer
+from teachkeras.layers.conv_arguments import (
+    SPATIAL_NAMES, check_strides_and_dilation, layout, normalize_data_format, normalize_padding, normalize_tuple,
+    positive_integer, refuse_regularizers,
+)
 from teachkeras.layers.conv_shapes import (
-    SPATIAL_NAMES, check_strides_and_dilation, conv_output_length, dilated_kernel_size, layout,
-    normalize_data_format, normalize_padding, normalize_tuple, padding_amounts, transpose_output_length,
+    conv_output_length, dilated_kernel_size, padding_amounts, transpose_output_length,
 )
 from teachkeras.layers.im2col import (
     crop_spatial, gather_taps, pad_spatial, scatter_taps, tap_windows, to_channels_first, to_channels_last,
@@ -50,16 +51,13 @@ class BaseConv(Layer):
 
     Args:
         filters: number of output channels (feature maps).
-        kernel_size: an int or ``rank`` ints: the window the kernel covers.
-        strides: an int or ``rank`` ints: how far the window moves per output cell.
+        kernel_size, strides, dilation_rate: an int or ``rank`` ints: the window, how far it
+            moves per output cell, and the gap between its taps (1: none). A dilation > 1
+            cannot be combined with strides > 1.
         padding: ``'valid'`` (no zeros), ``'same'`` (``ceil(length / stride)`` outputs, the odd
             extra zero after), or ``'causal'`` (Conv1D only: zeros before, none after).
-        data_format: ``'channels_last'`` (default; ``(batch, *spatial, channels)``) or
-            ``'channels_first'`` (``(batch, channels, *spatial)``).
-        dilation_rate: an int or ``rank`` ints: the gap between kernel taps (1: none).
-            A dilation > 1 cannot be combined with strides > 1.
-        groups: split the input channels and the filters into this many groups; group g's
-            filters see only group g's channels (1: every filter sees every channel).
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
+        groups: group g's filters see only group g's input channels (1: all see all).
         activation, use_bias, kernel_initializer, bias_initializer: as for Dense.
 
     The kernel has shape ``(*kernel_size, in_channels // groups, filters)``.
@@ -74,36 +72,39 @@ class BaseConv(Layer):
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         owner = f"{type(self).__name__} {self.name!r}"
-        if isinstance(filters, bool) or not isinstance(filters, numbers.Integral) or filters <= 0:
-            raise ValueError(f"{owner}: filters must be a positive integer, received filters={filters!r}")
-        for argument, value in [("kernel_regularizer", kernel_regularizer), ("bias_regularizer", bias_regularizer),
-                                ("activity_regularizer", activity_regularizer),
-                                ("kernel_constraint", kernel_constraint), ("bias_constraint", bias_constraint)]:
-            if value is not None:
-                raise NotImplementedError(f"{owner}: {argument} arrives in the regularizers chapter")
-        self.filters = int(filters)
+        self.filters = positive_integer(filters, "filters", owner)
+        refuse_regularizers(owner, kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                            activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+                            bias_constraint=bias_constraint)
         self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", owner)
         self.strides = normalize_tuple(strides, self.rank, "strides", owner)
         self.padding = normalize_padding(padding, self.allowed_paddings, owner)
         self.data_format = normalize_data_format(data_format, owner)
         self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate", owner)
         check_strides_and_dilation(self.strides, self.dilation_rate, owner)
-        if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups <= 0:
-            raise ValueError(f"{owner}: groups must be a positive integer, received groups={groups!r}")
-        if self.filters % groups:
+        self.groups = positive_integer(groups, "groups", owner)
+        if self.filters % self.groups:
             raise ValueError(f"{owner}: filters must be divisible by groups, received filters={filters} and "
                              f"groups={groups}")
-        self.groups = int(groups)
         self.activation = self._lookup(activations.get, "activation", activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = self._lookup(initializers.get, "kernel_initializer", kernel_initializer)
         self.bias_initializer = self._lookup(initializers.get, "bias_initializer", bias_initializer)
 
-    # ------------------------------------------------------------ shapes
-
     @property
     def channel_axis(self):
         return -1 if self.data_format == "channels_last" else 1
+
+    def build(self, input_shape):
+        channels = self.input_channels(input_shape)
+        self.kernel = self.add_weight(self.kernel_shape(channels), self.kernel_initializer, name="kernel")
+        self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias") if self.use_bias else None
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self.channel_axis: channels},
+                                    layout=layout(self.rank, self.data_format))
+
+    def backward(self, grad_outputs):
+        grad_pre_activation = activations.backward(self.activation, grad_outputs, self.pre_activation, self.outputs)
+        return self.backward_pre_activation(grad_pre_activation)
 
     def spatial_shape(self, input_shape):
         """The spatial sizes of an input shape in this layer's data format."""
@@ -112,32 +113,21 @@ class BaseConv(Layer):
     def kernel_shape(self, in_channels):
         return self.kernel_size + (in_channels // self.groups, self.filters)
 
-    def full_kernel(self):
-        """The kernel of the equivalent ordinary convolution, ``(*kernel_size, in, filters)``.
-
-        A grouped convolution is an ordinary one whose kernel is zero wherever a filter's group
-        differs from a channel's group: the grouped kernel's blocks sit on the diagonal.
-        """
-        kernel = self.kernel.value
-        if self.groups == 1:
-            return kernel
-        in_per_group, filters_per_group = kernel.shape[-2], self.filters // self.groups
-        full = zeros_like_shape(kernel, (*self.kernel_size, in_per_group * self.groups, self.filters))
-        for group in range(self.groups):
-            channels = slice(group * in_per_group, (group + 1) * in_per_group)
-            filters = slice(group * filters_per_group, (group + 1) * filters_per_group)
-            full[..., channels, filters] = kernel[..., filters]
-        return full
-
-    def grouped_gradient(self, full_gradient):
-        """The gradient of the grouped kernel: the diagonal blocks of the full kernel's gradient."""
-        if self.groups == 1:
-            return full_gradient
-        in_per_group, filters_per_group = self.kernel.shape[-2], self.filters // self.groups
-        blocks = [full_gradient[..., group * in_per_group:(group + 1) * in_per_group,
-                                group * filters_per_group:(group + 1) * filters_per_group]
-                  for group in range(self.groups)]
-        return namespace(full_gradient).concat(blocks, axis=-1)
+    def input_channels(self, input_shape):
+        """The input's number of channels: it must be known and divisible by ``groups``."""
+        self.check_rank(input_shape)
+        channels = input_shape[self.channel_axis]
+        if channels is None:
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r}: the channel axis of the input must be known, "
+                f"received input shape {tuple(input_shape)} {layout(self.rank, self.data_format)}"
+            )
+        if channels % self.groups:
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r}: the input's {channels} channels cannot be split into "
+                f"groups={self.groups}; received input shape {tuple(input_shape)}"
+            )
+        return channels
 
     def check_rank(self, input_shape):
         InputSpec(ndim=self.rank + 2, layout=layout(self.rank, self.data_format)).check(self, input_shape)
@@ -168,25 +158,32 @@ class BaseConv(Layer):
             return (input_shape[0], *spatial, self.filters)
         return (input_shape[0], self.filters, *spatial)
 
-    # ------------------------------------------------------------ the protocol
+    def full_kernel(self):
+        """The kernel of the equivalent ordinary convolution, ``(*kernel_size, in, filters)``.
 
-    def build(self, input_shape):
-        self.check_rank(input_shape)
-        channels = input_shape[self.channel_axis]
-        if channels is None:
-            raise ValueError(
-                f"{type(self).__name__} {self.name!r}: the channel axis of the input must be known, "
-                f"received input shape {tuple(input_shape)} {layout(self.rank, self.data_format)}"
-            )
-        if channels % self.groups:
-            raise ValueError(
-                f"{type(self).__name__} {self.name!r}: the input's {channels} channels cannot be split into "
-                f"groups={self.groups}; received input shape {tuple(input_shape)}"
-            )
-        self.kernel = self.add_weight(self.kernel_shape(channels), self.kernel_initializer, name="kernel")
-        self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias") if self.use_bias else None
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self.channel_axis: channels},
-                                    layout=layout(self.rank, self.data_format))
+        A grouped convolution is an ordinary one whose kernel is zero wherever a filter's group
+        differs from a channel's group: the grouped kernel's blocks sit on the diagonal.
+        """
+        kernel = self.kernel.value
+        if self.groups == 1:
+            return kernel
+        in_per_group, filters_per_group = kernel.shape[-2], self.filters // self.groups
+        full = zeros_like_shape(kernel, (*self.kernel_size, in_per_group * self.groups, self.filters))
+        for group in range(self.groups):
+            channels = slice(group * in_per_group, (group + 1) * in_per_group)
+            filters = slice(group * filters_per_group, (group + 1) * filters_per_group)
+            full[..., channels, filters] = kernel[..., filters]
+        return full
+
+    def grouped_gradient(self, full_gradient):
+        """The gradient of the grouped kernel: the diagonal blocks of the full kernel's gradient."""
+        if self.groups == 1:
+            return full_gradient
+        in_per_group, filters_per_group = self.kernel.shape[-2], self.filters // self.groups
+        blocks = [full_gradient[..., group * in_per_group:(group + 1) * in_per_group,
+                                group * filters_per_group:(group + 1) * filters_per_group]
+                  for group in range(self.groups)]
+        return namespace(full_gradient).concat(blocks, axis=-1)
 
     def call(self, inputs, training=False):
         xp = namespace(inputs)
@@ -208,10 +205,6 @@ class BaseConv(Layer):
         self.pre_activation = to_channels_first(pre_activation, self.data_format)
         self.outputs = self.activation(self.pre_activation)
         return self.outputs
-
-    def backward(self, grad_outputs):
-        grad_pre_activation = activations.backward(self.activation, grad_outputs, self.pre_activation, self.outputs)
-        return self.backward_pre_activation(grad_pre_activation)
 
     def backward_pre_activation(self, grad_pre_activation):
         """Backward from the gradient of the convolution plus bias (skipping the activation)."""
@@ -238,11 +231,9 @@ class BaseConv(Layer):
                 grad_padded[window] += xp.reshape(grad_2d @ kernel_tap.T, (*grad.shape[:-1], in_channels))
         return to_channels_first(crop_spatial(grad_padded, self.paddings), self.data_format)
 
-    # ------------------------------------------------------------ config
-
     def get_config(self):
         return {
-            **super().get_config(),
+            **super(BaseConv, self).get_config(),
             "filters": self.filters,
             "kernel_size": self.kernel_size,
             "strides": self.strides,
@@ -378,7 +369,7 @@ class BaseConvTranspose(BaseConv):
         return to_channels_first(grad_inputs, self.data_format)
 
     def get_config(self):
-        config = {**super().get_config(), "output_padding": self.output_padding}
+        config = {**super(BaseConvTranspose, self).get_config(), "output_padding": self.output_padding}
         del config["groups"]
         return config
 

@@ -25,7 +25,7 @@ array([[0., 1., 2.],
        [2., 3., 4.]])
 """
 
-__all__ = ['tap_windows', 'gather_taps', 'scatter_taps', 'zeros_like_shape', 'pad_spatial', 'interior', 'crop_spatial', 'to_channels_last', 'to_channels_first']
+__all__ = ['zeros_like_shape', 'pad_spatial', 'interior', 'tap_windows', 'gather_taps', 'scatter_taps', 'crop_spatial', 'to_channels_last', 'to_channels_first']
 
 
 import itertools
@@ -33,6 +33,34 @@ import itertools
 import array_api_compat
 
 from teachkeras.backend import namespace
+
+
+def zeros_like_shape(array, shape):
+    """Zeros of ``shape`` with ``array``'s type, dtype and device."""
+    xp = namespace(array)
+    return xp.zeros(tuple(shape), dtype=array.dtype, device=array_api_compat.device(array))
+
+
+def pad_spatial(inputs, paddings, value=0.0):
+    """``inputs`` (batch, *spatial, channels) with ``paddings[i] = (before, after)`` cells of
+    ``value`` added around spatial axis i. Returns ``inputs`` itself when nothing is added."""
+    if not any(before or after for before, after in paddings):
+        return inputs
+    xp = namespace(inputs)
+    shape = (inputs.shape[0],
+             *(size + before + after for size, (before, after) in zip(inputs.shape[1:-1], paddings)),
+             inputs.shape[-1])
+    padded = xp.full(shape, value, dtype=inputs.dtype, device=array_api_compat.device(inputs))
+    padded[interior(inputs.shape, paddings)] = inputs
+    return padded
+
+
+def interior(shape, paddings):
+    """The index that picks the original cells of an array padded by ``paddings``."""
+    everything = slice(None)
+    return (everything,
+            *(slice(before, before + size) for size, (before, _) in zip(shape[1:-1], paddings)),
+            everything)
 
 
 def tap_windows(kernel_size, strides, dilation_rate, output_shape):
@@ -63,34 +91,6 @@ def scatter_taps(columns, padded_shape, windows):
     for tap, window in enumerate(windows):
         total[window] += columns[..., tap, :]
     return total
-
-
-def zeros_like_shape(array, shape):
-    """Zeros of ``shape`` with ``array``'s type, dtype and device."""
-    xp = namespace(array)
-    return xp.zeros(tuple(shape), dtype=array.dtype, device=array_api_compat.device(array))
-
-
-def pad_spatial(inputs, paddings, value=0.0):
-    """``inputs`` (batch, *spatial, channels) with ``paddings[i] = (before, after)`` cells of
-    ``value`` added around spatial axis i. Returns ``inputs`` itself when nothing is added."""
-    if not any(before or after for before, after in paddings):
-        return inputs
-    xp = namespace(inputs)
-    shape = (inputs.shape[0],
-             *(size + before + after for size, (before, after) in zip(inputs.shape[1:-1], paddings)),
-             inputs.shape[-1])
-    padded = xp.full(shape, value, dtype=inputs.dtype, device=array_api_compat.device(inputs))
-    padded[interior(inputs.shape, paddings)] = inputs
-    return padded
-
-
-def interior(shape, paddings):
-    """The index that picks the original cells of an array padded by ``paddings``."""
-    everything = slice(None)
-    return (everything,
-            *(slice(before, before + size) for size, (before, _) in zip(shape[1:-1], paddings)),
-            everything)
 
 
 def crop_spatial(padded, paddings):

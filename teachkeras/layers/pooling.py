@@ -27,10 +27,10 @@ import array_api_compat
 
 from teachkeras.backend import namespace
 from teachkeras.layers.base import InputSpec, Layer
-from teachkeras.layers.conv_shapes import (
-    SPATIAL_NAMES, conv_output_length, layout, normalize_data_format, normalize_padding, normalize_tuple,
-    padding_amounts,
+from teachkeras.layers.conv_arguments import (
+    SPATIAL_NAMES, layout, normalize_data_format, normalize_padding, normalize_tuple,
 )
+from teachkeras.layers.conv_shapes import conv_output_length, padding_amounts
 from teachkeras.layers.im2col import (
     crop_spatial, pad_spatial, tap_windows, to_channels_first, to_channels_last, zeros_like_shape,
 )
@@ -62,6 +62,19 @@ class BasePooling(Layer):
         """Whether neighbouring windows share cells (a stride smaller than the window)."""
         return any(stride < size for stride, size in zip(self.strides, self.pool_size))
 
+    def build(self, input_shape):
+        self.input_spec = InputSpec(ndim=self.rank + 2, layout=layout(self.rank, self.data_format))
+        self.input_spec.check(self, input_shape)
+
+    def backward(self, grad_outputs):
+        grad = to_channels_last(grad_outputs, self.data_format)              # (batch, *output, channels)
+        grad_padded = self.max_backward(grad) if self.mode == "max" else self.average_backward(grad)
+        return to_channels_first(crop_spatial(grad_padded, self.paddings), self.data_format)
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,
+                "padding": self.padding, "data_format": self.data_format}
+
     def spatial_shape(self, input_shape):
         return tuple(input_shape[1:-1] if self.data_format == "channels_last" else input_shape[2:])
 
@@ -88,10 +101,6 @@ class BasePooling(Layer):
         if self.data_format == "channels_last":
             return (input_shape[0], *spatial, channels)
         return (input_shape[0], channels, *spatial)
-
-    def build(self, input_shape):
-        self.input_spec = InputSpec(ndim=self.rank + 2, layout=layout(self.rank, self.data_format))
-        self.input_spec.check(self, input_shape)
 
     def call(self, inputs, training=False):
         xp = namespace(inputs)
@@ -124,30 +133,29 @@ class BasePooling(Layer):
         padded = pad_spatial(ones, self.paddings)
         return sum(padded[window] for window in self.windows[1:]) + padded[self.windows[0]]
 
-    def backward(self, grad_outputs):
-        xp = namespace(grad_outputs)
-        grad = to_channels_last(grad_outputs, self.data_format)              # (batch, *output, channels)
+    def max_backward(self, grad):
+        """The padded input's gradient for max pooling, from ``grad`` (batch, *output, channels)."""
+        xp = namespace(grad)
         grad_padded = zeros_like_shape(grad, self.padded.shape)
-        if self.mode == "max":
-            # The gradient goes to the cell that holds the max; on a tie, to the first such tap.
-            unclaimed = xp.ones(grad.shape, dtype=xp.bool, device=array_api_compat.device(grad))
-            for window in self.windows:
-                winner = self.padded[window] == self.outputs
-                winner &= unclaimed
-                unclaimed ^= winner
-                if self.overlapping:
-                    grad_padded[window] += grad * winner
-                else:                                # each cell is in one window: no sum needed
-                    grad_padded[window] = grad * winner
-        else:
-            share = grad / self.counts
-            for window in self.windows:
-                grad_padded[window] += share
-        return to_channels_first(crop_spatial(grad_padded, self.paddings), self.data_format)
+        # The gradient goes to the cell that holds the max; on a tie, to the first such tap.
+        unclaimed = xp.ones(grad.shape, dtype=xp.bool, device=array_api_compat.device(grad))
+        for window in self.windows:
+            winner = self.padded[window] == self.outputs
+            winner &= unclaimed
+            unclaimed ^= winner
+            if self.overlapping:
+                grad_padded[window] += grad * winner
+            else:                                # each cell is in one window: no sum needed
+                grad_padded[window] = grad * winner
+        return grad_padded
 
-    def get_config(self):
-        return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,
-                "padding": self.padding, "data_format": self.data_format}
+    def average_backward(self, grad):
+        """The padded input's gradient for average pooling: each window's share, spread evenly."""
+        grad_padded = zeros_like_shape(grad, self.padded.shape)
+        share = grad / self.counts
+        for window in self.windows:
+            grad_padded[window] += share
+        return grad_padded
 
 
 class MaxPooling1D(BasePooling):
@@ -227,6 +235,17 @@ class BaseGlobalPooling(Layer):
             return tuple(1 if axis in self.spatial_axes else size for axis, size in enumerate(input_shape))
         return tuple(size for axis, size in enumerate(input_shape) if axis not in self.spatial_axes)
 
+    def backward(self, grad_outputs):
+        xp = namespace(grad_outputs)
+        if not self.keepdims:
+            grad_outputs = _expand(grad_outputs, self.spatial_axes)              # (batch, 1, ..., channels)
+        if self.mode == "max":
+            return grad_outputs * self.share
+        return xp.broadcast_to(grad_outputs * self.share, self.inputs_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
+
     def call(self, inputs, training=False):
         xp = namespace(inputs)
         if self.mode == "max":
@@ -239,17 +258,6 @@ class BaseGlobalPooling(Layer):
             self.share = 1.0 / math.prod(inputs.shape[axis] for axis in self.spatial_axes)
             self.inputs_shape = tuple(inputs.shape)
         return outputs if self.keepdims else xp.squeeze(outputs, axis=self.spatial_axes)
-
-    def backward(self, grad_outputs):
-        xp = namespace(grad_outputs)
-        if not self.keepdims:
-            grad_outputs = _expand(grad_outputs, self.spatial_axes)              # (batch, 1, ..., channels)
-        if self.mode == "max":
-            return grad_outputs * self.share
-        return xp.broadcast_to(grad_outputs * self.share, self.inputs_shape)
-
-    def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
 
 
 def _expand(array, axes):
@@ -296,7 +304,6 @@ class GlobalAveragePooling3D(BaseGlobalPooling):
     rank, mode = 3, "average"
 
 
-# Keras' short names for the same layers.
 MaxPool1D = MaxPooling1D
 MaxPool2D = MaxPooling2D
 MaxPool3D = MaxPooling3D

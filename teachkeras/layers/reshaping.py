@@ -13,15 +13,16 @@ Flatten is the bridge from feature maps to Dense: ``(batch, 1, 10, 64)`` becomes
 [[0, 0, 0, 0, 0], [0, 0, 1, 1, 0], [0, 0, 1, 1, 0]]
 """
 
-__all__ = ['Flatten', 'Reshape', 'normalize_pairs', 'BaseSpatialEdges', 'BaseZeroPadding', 'ZeroPadding1D', 'ZeroPadding2D', 'ZeroPadding3D', 'BaseCropping', 'Cropping1D', 'Cropping2D', 'Cropping3D']
+__all__ = ['Flatten', 'Reshape', 'BaseSpatialEdges', 'BaseZeroPadding', 'ZeroPadding1D', 'ZeroPadding2D', 'ZeroPadding3D', 'BaseCropping', 'Cropping1D', 'Cropping2D', 'Cropping3D']
 
 
 import math
-import numbers
 
 from teachkeras.backend import namespace
 from teachkeras.layers.base import InputSpec, Layer
-from teachkeras.layers.conv_shapes import SPATIAL_NAMES, layout, normalize_data_format
+from teachkeras.layers.conv_arguments import (  # noqa: F401  (normalize_pairs was defined here once)
+    SPATIAL_NAMES, layout, normalize_data_format, normalize_pairs, normalize_target_shape,
+)
 from teachkeras.layers.im2col import crop_spatial, pad_spatial, to_channels_first, to_channels_last
 
 
@@ -40,6 +41,13 @@ class Flatten(Layer):
         self.input_spec = InputSpec(min_ndim=1, layout="(batch, ...)")
         self.input_spec.check(self, input_shape)
 
+    def backward(self, grad_outputs):
+        grad = namespace(grad_outputs).reshape(grad_outputs, self.inputs_shape)
+        return to_channels_first(grad, self.data_format) if self._channels_moved(grad.ndim) else grad
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
     def _channels_moved(self, ndim):
         return self.data_format == "channels_first" and ndim >= 3
 
@@ -50,16 +58,9 @@ class Flatten(Layer):
         self.inputs_shape = tuple(inputs.shape)
         return xp.reshape(inputs, (inputs.shape[0], -1))
 
-    def backward(self, grad_outputs):
-        grad = namespace(grad_outputs).reshape(grad_outputs, self.inputs_shape)
-        return to_channels_first(grad, self.data_format) if self._channels_moved(grad.ndim) else grad
-
     def compute_output_shape(self, input_shape):
         rest = tuple(input_shape[1:])
         return (input_shape[0], None if None in rest else math.prod(rest))
-
-    def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format}
 
 
 class Reshape(Layer):
@@ -68,19 +69,13 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        try:
-            target_shape = tuple(target_shape)
-        except TypeError:
-            target_shape = None
-        if target_shape is None or not all(
-            isinstance(size, numbers.Integral) and not isinstance(size, bool) and (size > 0 or size == -1)
-            for size in target_shape
-        ) or list(target_shape).count(-1) > 1:
-            raise ValueError(
-                f"Reshape {self.name!r}: target_shape must be a tuple of positive integers with at most one -1, "
-                f"received target_shape={target_shape!r}"
-            )
-        self.target_shape = tuple(int(size) for size in target_shape)
+        self.target_shape = normalize_target_shape(target_shape, f"Reshape {self.name!r}")
+
+    def backward(self, grad_outputs):
+        return namespace(grad_outputs).reshape(grad_outputs, self.inputs_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": self.target_shape}
 
     def _resolve(self, input_shape):
         """``target_shape`` with -1 worked out for one sample of ``input_shape``."""
@@ -101,46 +96,8 @@ class Reshape(Layer):
         self.inputs_shape = tuple(inputs.shape)
         return namespace(inputs).reshape(inputs, (inputs.shape[0], *self._resolve(self.inputs_shape)))
 
-    def backward(self, grad_outputs):
-        return namespace(grad_outputs).reshape(grad_outputs, self.inputs_shape)
-
     def compute_output_shape(self, input_shape):
         return (input_shape[0], *self._resolve(tuple(input_shape)))
-
-    def get_config(self):
-        return {**super().get_config(), "target_shape": self.target_shape}
-
-
-def normalize_pairs(value, rank, argument, owner):
-    """Per spatial axis a (before, after) pair of non-negative ints, from an int (same on both
-    sides of every axis), ``rank`` ints (symmetric per axis) or ``rank`` pairs.
-
-    >>> normalize_pairs(1, 2, "padding", "ZeroPadding2D"), normalize_pairs((1, 2), 2, "padding", "ZeroPadding2D")
-    (((1, 1), (1, 1)), ((1, 1), (2, 2)))
-    >>> normalize_pairs((1, 2), 1, "cropping", "Cropping1D")
-    ((1, 2),)
-    """
-    def is_count(one):
-        return isinstance(one, numbers.Integral) and not isinstance(one, bool) and one >= 0
-
-    if is_count(value):
-        return ((int(value), int(value)),) * rank
-    try:
-        parts = tuple(value)
-    except TypeError:
-        parts = ()
-    if rank == 1 and len(parts) == 2 and all(is_count(one) for one in parts):
-        return ((int(parts[0]), int(parts[1])),)
-    if len(parts) == rank and all(is_count(one) for one in parts):
-        return tuple((int(one), int(one)) for one in parts)
-    if len(parts) == rank and all(
-        not is_count(pair) and len(tuple(pair)) == 2 and all(is_count(one) for one in pair) for pair in parts
-    ):
-        return tuple((int(pair[0]), int(pair[1])) for pair in parts)
-    raise ValueError(
-        f"{owner}: {argument} must be a non-negative integer, {rank} integers, or {rank} (before, after) pairs, "
-        f"received {argument}={value!r}"
-    )
 
 
 class BaseSpatialEdges(Layer):
