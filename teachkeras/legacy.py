@@ -8,8 +8,14 @@ one; the chapters import these tables and say so in a sentence, so the lessons s
 Hand-written plumbing: no chapter builds this module.
 """
 
+import math
+import sys
+import warnings
+
+from teachkeras.validation import check_number
+
 __all__ = ["LEGACY_ARGUMENTS", "LEGACY_VALUES", "legacy_argument_error", "LEGACY_FIT_ARGUMENTS",
-           "LEGACY_COMPILE_ARGUMENTS", "LEGACY_LOSS_NAMES"]
+           "LEGACY_COMPILE_ARGUMENTS", "LEGACY_LOSS_NAMES", "legacy_optimizer_arguments"]
 
 # Keras 1/2 spellings that the notes and old tutorials use, and what Keras 3 calls them.
 LEGACY_ARGUMENTS = {
@@ -68,3 +74,53 @@ LEGACY_LOSS_NAMES = {
     "cosine_proximity": "cosine_similarity",
     "kullback_leibler_divergence": "kl_divergence",
 }
+
+
+def _stacklevel_outside(*prefixes):
+    """The ``stacklevel`` that points a warning, issued by the function that calls this one, at the
+    first frame outside the modules named by ``prefixes``.
+
+    A fixed number is wrong for some class or other: AdamW's ``__init__`` calls Adam's, which calls
+    the base class's, so the user's line is one frame further up than for SGD. Python's default
+    filters show a DeprecationWarning only when it is attributed to ``__main__``, so a wrong level
+    hides it.
+    """
+    frame, level = sys._getframe(1), 1  # level 1: the function that calls warnings.warn
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(prefixes):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def legacy_optimizer_arguments(owner, learning_rate, kwargs):
+    """Take the Keras 2 optimizer arguments ``lr=`` and ``decay=`` out of ``kwargs``, with a
+    DeprecationWarning each: returns ``(learning_rate, decay)``, ``decay`` 0.0 when not given.
+
+    ``lr=`` is the old name of ``learning_rate=``; ``decay=d`` (removed in Keras 3) makes the step's
+    rate ``learning_rate / (1 + d * iterations)``, what ``InverseTimeDecay(lr, 1, d)`` says today.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     legacy_optimizer_arguments("SGD", None, {"lr": 0.1, "decay": 0.01})
+    (0.1, 0.01)
+    >>> [str(warning.message).split(";")[0] for warning in caught]
+    ['SGD: lr= is the Keras 2 spelling, use learning_rate=', 'SGD: decay= is the Keras 2 spelling (removed in Keras 3) of learning_rate / (1 + decay * iterations)']
+    """
+    where = ("teachkeras.legacy", "teachkeras.optimizers")
+    if "lr" in kwargs:
+        if learning_rate is not None:
+            raise ValueError(f"{owner}: pass learning_rate= or the old lr=, not both; received "
+                             f"learning_rate={learning_rate!r} and lr={kwargs['lr']!r}")
+        warnings.warn(f"{owner}: lr= is the Keras 2 spelling, use learning_rate=",
+                      DeprecationWarning, stacklevel=_stacklevel_outside(*where))
+        learning_rate = kwargs.pop("lr")
+    decay = kwargs.pop("decay", 0.0)
+    decay = 0.0 if decay is None else decay  # None means "no decay", as 0 does
+    if decay:
+        warnings.warn(
+            f"{owner}: decay= is the Keras 2 spelling (removed in Keras 3) of "
+            "learning_rate / (1 + decay * iterations); a learning-rate schedule says the same",
+            DeprecationWarning, stacklevel=_stacklevel_outside(*where),
+        )
+        check_number(owner, "decay", decay, 0, math.inf, high_open=True)
+    return learning_rate, float(decay)

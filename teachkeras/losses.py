@@ -28,13 +28,14 @@ __all__ = ['EPSILON', 'mean_squared_error', 'mean_absolute_error', 'mean_absolut
 import contextlib
 import contextvars
 import difflib
-import numbers
 import warnings
 
 import array_api_compat
 
 from teachkeras import activations, ops
 from teachkeras.backend import namespace
+from teachkeras.legacy import LEGACY_LOSS_NAMES
+from teachkeras.validation import check_number
 
 EPSILON = 1e-7  # Keras' fuzz factor: keeps log() and division away from zero
 
@@ -71,9 +72,6 @@ def _is_floating(array):
 
 def _mean_last(values):
     return namespace(values).mean(values, axis=-1)
-
-
-# ---------------------------------------------------------------- per-sample formulas
 
 
 def mean_squared_error(y_true, y_pred):
@@ -159,12 +157,7 @@ def _squared_hinge_gradient(y_true, y_pred):
 
 
 def _check_label_smoothing(label_smoothing, loss_name):
-    if isinstance(label_smoothing, bool) or not (
-        isinstance(label_smoothing, numbers.Real) and 0 <= label_smoothing <= 1
-    ):
-        raise ValueError(f"{loss_name}: label_smoothing must be a number in [0, 1], "
-                         f"received label_smoothing={label_smoothing!r}")
-    return float(label_smoothing)
+    return float(check_number(loss_name, "label_smoothing", label_smoothing, 0, 1))
 
 
 def _smooth_binary(y_true, label_smoothing):
@@ -414,8 +407,6 @@ _DERIVATIVES = {
     cosine_similarity: _cosine_similarity_gradient,
 }
 
-
-# ---------------------------------------------------------------- reduction and the Loss classes
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None)
 
@@ -670,9 +661,6 @@ class CosineSimilarity(LossFunctionWrapper):
         super().__init__(cosine_similarity, name=name, reduction=reduction, axis=axis)
 
 
-# ---------------------------------------------------------------- names
-
-# Keras 3's string names for the functions above.
 ALL = {
     "mean_squared_error": mean_squared_error, "mse": mean_squared_error, "MSE": mean_squared_error,
     "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error, "MAE": mean_absolute_error,
@@ -698,11 +686,9 @@ CLASSES = {
                 KLDivergence, Poisson, CosineSimilarity)
 }
 
-# Keras 1/2 names used by the notes and old tutorials: they still work, with a warning.
-LEGACY_NAMES = {
-    "cosine_proximity": "cosine_similarity",
-    "kullback_leibler_divergence": "kl_divergence",
-}
+
+# The Keras 1/2 names (teachkeras.legacy.LEGACY_LOSS_NAMES) under the name this module gave them first.
+LEGACY_NAMES = LEGACY_LOSS_NAMES
 
 
 def get(identifier):
@@ -718,8 +704,8 @@ def get(identifier):
     if isinstance(identifier, Loss) or callable(identifier):
         return identifier
     if isinstance(identifier, str):
-        if identifier in LEGACY_NAMES:
-            modern = LEGACY_NAMES[identifier]
+        if identifier in LEGACY_LOSS_NAMES:
+            modern = LEGACY_LOSS_NAMES[identifier]
             warnings.warn(
                 f"loss {identifier!r} is the Keras 2 name; Keras 3 calls it {modern!r} "
                 "(same formula). Use the new name.",
@@ -742,7 +728,7 @@ def as_loss(identifier):
     loss = get(identifier)
     if isinstance(loss, Loss) or hasattr(loss, "backward") and hasattr(loss, "fused_gradient"):
         return loss
-    if isinstance(identifier, str) and identifier not in LEGACY_NAMES:
+    if isinstance(identifier, str) and identifier not in LEGACY_LOSS_NAMES:
         return LossFunctionWrapper(loss, name=identifier)
     return LossFunctionWrapper(loss)
 

@@ -94,9 +94,6 @@ def _as_array(values, floating=False):
     return array.astype(np.float64) if floating and array.dtype.kind != "f" else array
 
 
-# ---------------------------------------------------------------- accuracy, three ways
-
-
 def _add_trailing_axis(y_true, y_pred):
     """(batch,) targets against (batch, 1) predictions gain the trailing axis."""
     if y_true.ndim == y_pred.ndim - 1:

@@ -45,3 +45,12 @@ def test_notebook_is_replaced_only_after_a_clean_run(tmp_path, fails):
         assert [o.text for o in cell.outputs] == ["one\ntwo\n"] and "execution" not in cell.metadata
         assert oct(path.stat().st_mode & 0o777) == oct(0o644)  # not mkstemp's 0600
     assert [p.name for p in tmp_path.iterdir()] == ["chapter.ipynb"]
+
+
+def test_a_redrawn_progress_bar_keeps_only_its_last_state():
+    cell = nbformat.v4.new_code_cell(outputs=[
+        stream("stdout", "Epoch 1/2\n\r 1/3 ━━"), stream("stdout", "\r 2/3 ━━━━\r 3/3 ━━━━━━ - loss: 0.5\n"),
+        stream("stdout", "Epoch 2/2\n\r 3/3 ━━━━━━ - loss: 0.4\r\n")])
+    execute_notebook.coalesce_streams(cell)
+    assert [o.text for o in cell.outputs] == [
+        "Epoch 1/2\n 3/3 ━━━━━━ - loss: 0.5\nEpoch 2/2\n 3/3 ━━━━━━ - loss: 0.4\n"]

@@ -966,3 +966,29 @@ def test_input_batch_size_refuses_what_keras_refuses(batch_size):
     keras = pytest.importorskip("keras")
     with pytest.raises(ValueError):
         keras.Input(shape=(3,), batch_size=batch_size)
+
+
+def test_compile_accepts_an_optimizer_built_outside_the_package():
+    """Chapter 04's notebook builds its own SGD class (the student's update_step): compile takes it."""
+
+    class NotebookSGD:
+        def __init__(self, learning_rate):
+            self.learning_rate = learning_rate
+
+        def apply(self, grads, variables):
+            for grad, variable in zip(grads, variables):
+                self.update_step(grad, variable, self.learning_rate)
+
+        def update_step(self, gradient, variable, learning_rate):
+            variable.value -= learning_rate * gradient
+
+    x, labels = blobs(samples=64)
+    ours, theirs = mlp(), mlp()
+    theirs.set_weights(ours.get_weights())
+    ours.compile(optimizer=NotebookSGD(0.1), loss="sparse_categorical_crossentropy")
+    theirs.compile(optimizer=SGD(learning_rate=0.1), loss="sparse_categorical_crossentropy")
+    first = ours.fit(x, labels, epochs=2, shuffle=False, verbose=0).history["loss"]
+    second = theirs.fit(x, labels, epochs=2, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(first, second, rtol=1e-6)
+    with pytest.raises(ValueError, match="expected an optimizer name or an Optimizer"):
+        ours.compile(optimizer=SGD, loss="mse")  # the class, not an instance

@@ -4,8 +4,9 @@
 
 One clean run per notebook, in a fresh kernel whose working directory is `notebooks/`. Then the
 output is tidied so that diffs show only what changed: consecutive stdout (or stderr) chunks of a
-cell are joined into one output (how the kernel happened to flush them is noise), and per-cell
-execution timestamps are not recorded. The file is replaced atomically, and only after the whole
+cell are joined into one output (how the kernel happened to flush them is noise), a line redrawn
+with carriage returns (a progress bar) keeps only its last state, and per-cell execution
+timestamps are not recorded. The file is replaced atomically, and only after the whole
 notebook ran without an error, so a failed run never leaves a half-executed notebook behind.
 
 Chapters that load MNIST read it where `teachkeras.datasets` looks; offline, point it at a copy
@@ -25,8 +26,16 @@ from teachkeras.testing import reproducible_arithmetic
 
 
 
+def collapse_redraws(text):
+    """What a terminal shows of ``text``: a progress bar redrawn with carriage returns keeps only its
+    last state on each line (otherwise a notebook stores every redraw)."""
+    lines = text.split("\n")
+    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in lines)
+
+
 def coalesce_streams(cell):
-    """Join consecutive stream outputs of the same name (stdout, stderr) into one."""
+    """Join consecutive stream outputs of the same name (stdout, stderr) into one, keeping only the
+    last state of lines redrawn with carriage returns."""
     merged = []
     for output in cell.get("outputs", []):
         previous = merged[-1] if merged else None
@@ -35,6 +44,9 @@ def coalesce_streams(cell):
             previous.text += output.text
         else:
             merged.append(output)
+    for output in merged:
+        if output.output_type == "stream":
+            output.text = collapse_redraws(output.text)
     cell.outputs = merged
 
 

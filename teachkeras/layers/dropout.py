@@ -22,6 +22,7 @@ import numbers
 
 from teachkeras.backend import RandomGenerator, namespace
 from teachkeras.layers.base import Layer
+from teachkeras.validation import check_number
 
 
 class Dropout(Layer):
@@ -31,8 +32,8 @@ class Dropout(Layer):
     Args:
         rate: fraction of the inputs to drop, a number in [0, 1].
         noise_shape: shape of the random keep/drop mask, broadcast against the input; ``None``
-            entries take the input's size. ``(batch, 1, features)`` drops the same features at
-            every time step.
+            entries take the input's size. ``(1, None)`` gives every sample of a batch the
+            same mask.
         seed: an integer makes the masks repeatable.
 
     Input and output shape: any, unchanged.
@@ -44,8 +45,7 @@ class Dropout(Layer):
         if rate is None:
             raise TypeError("Dropout: rate is required, e.g. Dropout(0.5); received none")
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
-            raise ValueError(f"Dropout {self.name!r}: rate must be a number in [0, 1], received rate={rate!r}")
+        check_number(f"Dropout {self.name!r}", "rate", rate, 0, 1)
         if noise_shape is not None:
             noise_shape = tuple(noise_shape)
             if not all(size is None or (isinstance(size, numbers.Integral) and size >= 1) for size in noise_shape):
@@ -57,6 +57,12 @@ class Dropout(Layer):
         self.noise_shape = noise_shape
         self.seed = seed
         self.random = RandomGenerator(seed)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}
 
     def _mask_shape(self, input_shape):
         if self.noise_shape is None:
@@ -89,14 +95,7 @@ class Dropout(Layer):
         return inputs * self.scaled_mask
 
     def backward(self, grad_outputs):
-        # Each kept input passed through times 1/keep, each dropped one not at all:
-        # the gradient takes the same path back.
+        # the gradient goes back the way the input came: times 1/keep where kept, 0 where dropped
         if self.scaled_mask is None:
             return grad_outputs
         return grad_outputs * self.scaled_mask
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
-
-    def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}

@@ -7,200 +7,75 @@ variables)`` (or Keras' ``apply_gradients(zip(grads, variables))``) clips the gr
 then calls ``update_step(gradient, variable, learning_rate)`` once per variable; subclasses write
 only ``build`` (create slots) and ``update_step`` (the rule), so the rule reads like its formula.
 
-``weight_decay`` (every optimizer, as in Keras 3) shrinks each weight before its update,
-``w = w - w * weight_decay * learning_rate``, apart from the gradient ("decoupled");
-``exclude_from_weight_decay`` exempts variables such as biases. Clipping follows Keras 3: ``clipnorm`` rescales each gradient to norm at most ``clipnorm``
+Clipping follows Keras 3: ``clipnorm`` rescales each gradient to norm at most ``clipnorm``
 (per variable), ``global_clipnorm`` rescales all of them together, ``clipvalue`` clips each
-element to [-clipvalue, clipvalue]. ``learning_rate`` may be a number or a schedule (any
-callable of no arguments, as in Keras, ``lambda: 0.01``); ``optimizer.learning_rate`` reads and
+element to [-clipvalue, clipvalue]. ``learning_rate`` may be a number, a schedule, or any
+callable of no arguments (as in Keras, ``lambda: 0.01``); ``optimizer.learning_rate`` reads and
 sets it as in Keras (``float(optimizer.learning_rate)``, ``optimizer.learning_rate.assign(0.1)``).
 The notes' ``decay=`` (Keras 2) still works, with a DeprecationWarning: the step's rate is
-``learning_rate / (1 + decay * iterations)``.
+``learning_rate / (1 + decay * iterations)``. ``weight_decay`` (every optimizer accepts it, as in
+Keras 3; chapter 06 explains it with AdamW) shrinks each weight before its update.
 """
 
-__all__ = ['LearningRate', 'Optimizer']
+__all__ = ['Optimizer']
 
 
 import math
-import numbers
 import re
-import sys
-import warnings
 
-import numpy as np
-
-from teachkeras.backend import floatx, namespace
-
-
-def _stacklevel_outside_optimizers():
-    """The ``stacklevel`` that points a warning at the first frame outside teachkeras.optimizers.
-
-    A fixed number is wrong for some class or other: AdamW's ``__init__`` calls Adam's, which calls
-    this base's, so the user's line is one frame further up than for SGD. Python's default filters
-    show a DeprecationWarning only when it is attributed to ``__main__``, so a wrong level hides it.
-    """
-    frame, level = sys._getframe(1), 1  # level 1: the function that calls warnings.warn
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("teachkeras.optimizers"):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
-def _is_schedule(learning_rate):
-    """A LearningRateSchedule (chapter 06) is called with the step; any other callable with nothing."""
-    return any(cls.__name__ == "LearningRateSchedule" for cls in type(learning_rate).__mro__)
-
-
-def _is_number_array(value):
-    """A 0-d numpy array or tensor of numbers (not booleans): ``float()`` reads its one value."""
-    return (not isinstance(value, numbers.Number) and tuple(getattr(value, "shape", (None,))) == ()
-            and hasattr(value, "dtype") and "bool" not in str(value.dtype) and "complex" not in str(value.dtype))
-
-
-class LearningRate:
-    """``optimizer.learning_rate``: the current rate, variable-like as in Keras.
-
-    ``float(rate)``, ``rate.numpy()`` and arithmetic with numbers read the rate now in force: the
-    number, the schedule at the optimizer's current step, or the value of a zero-argument
-    callable. ``rate.assign(0.1)`` changes a numeric rate (a schedule's rate cannot be set).
-    """
-
-    def __init__(self, optimizer):
-        self._optimizer = optimizer
-
-    def assign(self, value):
-        self._optimizer.learning_rate = value
-
-    def numpy(self):
-        return np.asarray(float(self), dtype=floatx())
-
-    def __array__(self, dtype=None, copy=None):  # np.asarray(rate): a float array, not an object one
-        return np.asarray(float(self), dtype=dtype or floatx())
-
-    def __float__(self):
-        return self._optimizer._scheduled_learning_rate()
-
-    def __bool__(self):
-        return float(self) != 0.0
-
-    def __abs__(self):
-        return abs(float(self))
-
-    def __repr__(self):
-        return f"<LearningRate value={float(self)}>"
-
-    def __str__(self):
-        return str(float(self))
-
-    def __format__(self, spec):
-        return format(float(self), spec)
-
-    def __round__(self, digits=None):
-        return round(float(self), digits)
-
-    def __neg__(self):
-        return -float(self)
-
-    def __add__(self, other):
-        return float(self) + other
-
-    def __radd__(self, other):
-        return other + float(self)
-
-    def __sub__(self, other):
-        return float(self) - other
-
-    def __rsub__(self, other):
-        return other - float(self)
-
-    def __mul__(self, other):
-        return float(self) * other
-
-    def __rmul__(self, other):
-        return other * float(self)
-
-    def __truediv__(self, other):
-        return float(self) / other
-
-    def __rtruediv__(self, other):
-        return other / float(self)
-
-    def __pow__(self, other):
-        return float(self) ** other
-
-    def __eq__(self, other):
-        return float(self) == other
-
-    def __lt__(self, other):
-        return float(self) < other
-
-    def __le__(self, other):
-        return float(self) <= other
-
-    def __gt__(self, other):
-        return float(self) > other
-
-    def __ge__(self, other):
-        return float(self) >= other
-
-    __hash__ = None  # it changes, so it cannot be a dict key
+from teachkeras.backend import namespace
+from teachkeras.legacy import legacy_optimizer_arguments
+from teachkeras.optimizers.learning_rate import LearningRate, checked_learning_rate, deserialize_schedule, is_schedule
+from teachkeras.validation import check_number
 
 
 class Optimizer:
-    """Base class. Args: learning_rate (None: the class's ``DEFAULT_LEARNING_RATE``), clipnorm,
-    clipvalue, global_clipnorm, name. The Keras 2 spelling ``lr=`` works with a warning."""
+    """Base class. Args: learning_rate (None: the class's ``DEFAULT_LEARNING_RATE``), weight_decay,
+    clipnorm, clipvalue, global_clipnorm, name. The Keras 2 spellings ``lr=`` and ``decay=`` work
+    with a warning."""
 
     DEFAULT_LEARNING_RATE = 0.001
 
     def __init__(self, learning_rate=None, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  name=None, **kwargs):
-        if "lr" in kwargs:
-            if learning_rate is not None:
-                raise ValueError(f"{type(self).__name__}: pass learning_rate= or the old lr=, not both; received "
-                                 f"learning_rate={learning_rate!r} and lr={kwargs['lr']!r}")
-            warnings.warn(
-                f"{type(self).__name__}: lr= is the Keras 2 spelling, use learning_rate=",
-                DeprecationWarning, stacklevel=_stacklevel_outside_optimizers(),
-            )
-            learning_rate = kwargs.pop("lr")
-        if learning_rate is None:
-            learning_rate = self.DEFAULT_LEARNING_RATE
-        decay = kwargs.pop("decay", 0.0)
-        decay = 0.0 if decay is None else decay  # None means "no decay", as 0 does
-        if decay:
-            warnings.warn(
-                f"{type(self).__name__}: decay= is the Keras 2 spelling (removed in Keras 3) of "
-                "learning_rate / (1 + decay * iterations); a learning-rate schedule says the same",
-                DeprecationWarning, stacklevel=_stacklevel_outside_optimizers(),
-            )
-            if isinstance(decay, bool) or not (isinstance(decay, numbers.Real) and 0 <= decay < math.inf):
-                raise ValueError(f"{type(self).__name__}: decay must be a finite number >= 0, received {decay!r}")
+        owner = type(self).__name__
+        learning_rate, decay = legacy_optimizer_arguments(owner, learning_rate, kwargs)
         if kwargs:
-            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
-        if sum(option is not None for option in (clipnorm, clipvalue, global_clipnorm)) > 1:
-            raise ValueError(
-                f"{type(self).__name__}: pass at most one of clipnorm, clipvalue and global_clipnorm, received "
-                f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
-            )
-        for argument, value in [("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                                ("global_clipnorm", global_clipnorm)]:
-            if value is not None and not (isinstance(value, numbers.Real) and value > 0):
-                raise ValueError(f"{type(self).__name__}: {argument} must be a number > 0, received {value!r}")
-        if weight_decay is not None and (isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real)
-                                         or weight_decay < 0):
-            raise ValueError(
-                f"{type(self).__name__}: weight_decay must be a number >= 0 or None, received weight_decay={weight_decay!r}"
-            )
-        self.learning_rate = learning_rate  # checked by the setter below
+            raise TypeError(f"{owner}: unexpected keyword argument(s) {sorted(kwargs)}")
+        _check_clipping(owner, clipnorm, clipvalue, global_clipnorm)
+        check_number(owner, "weight_decay", weight_decay, 0, allow_none=True)
+        self.learning_rate = self.DEFAULT_LEARNING_RATE if learning_rate is None else learning_rate
         self.weight_decay = None if weight_decay is None else float(weight_decay)
         self._excluded_ids, self._excluded_pattern = set(), None
-        self.decay = float(decay)
+        self.decay = decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
         self.built = False
         self._slots = {}  # id(variable) -> {slot name: array}
 
-    # ------------------------------------------------------------ slots
+    @property
+    def learning_rate(self):
+        """The rate as a variable-like LearningRate (``float()``, ``numpy()``, ``assign()``), as in Keras.
+        The schedule or function itself, when one was given, is ``optimizer.learning_rate_schedule``."""
+        return LearningRate(self)
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self._learning_rate = checked_learning_rate(self, value)
+
+    @property
+    def learning_rate_schedule(self):
+        """The schedule or function given as learning_rate, or None for a number."""
+        return self._learning_rate if callable(self._learning_rate) else None
+
+    @property
+    def variables(self):
+        """All state, for inspection and saving: ``[iterations, slots...]`` as (name, array) pairs."""
+        pairs = [("iterations", self.iterations)]
+        for slots in self._slots.values():
+            pairs.extend(slots.items())
+        return pairs
 
     def build(self, variables):
         """Create the slots each variable needs (subclasses add theirs with ``add_slot``)."""
@@ -217,49 +92,9 @@ class Optimizer:
         """The state array ``name`` kept for ``variable``."""
         return self._slots[id(variable)][name]
 
-    @property
-    def variables(self):
-        """All state, for inspection and saving: ``[iterations, slots...]`` as (name, array) pairs."""
-        pairs = [("iterations", self.iterations)]
-        for slots in self._slots.values():
-            pairs.extend(slots.items())
-        return pairs
-
-    # ------------------------------------------------------------ applying gradients
-
-    @property
-    def learning_rate(self):
-        """The rate as a variable-like LearningRate (``float()``, ``numpy()``, ``assign()``), as in Keras.
-        The schedule or function itself, when one was given, is ``optimizer.learning_rate_schedule``."""
-        return LearningRate(self)
-
-    @learning_rate.setter
-    def learning_rate(self, value):
-        if isinstance(value, LearningRate) or _is_number_array(value):
-            value = float(value)  # np.array(0.1), torch.tensor(0.1): their one number
-        if callable(value):
-            self._learning_rate = value
-            return
-        if getattr(self, "_learning_rate", None) is not None and callable(self._learning_rate):
-            raise TypeError(
-                f"{type(self).__name__}: this optimizer's learning rate comes from {self._learning_rate!r}, so it "
-                "cannot be set to a number; give the optimizer a number as learning_rate to be able to set it"
-            )
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < math.inf:
-            raise ValueError(
-                f"{type(self).__name__}: learning_rate must be a finite number >= 0, a schedule or a function of no "
-                f"arguments, received learning_rate={value!r}"
-            )
-        self._learning_rate = float(value)
-
-    @property
-    def learning_rate_schedule(self):
-        """The schedule or function given as learning_rate, or None for a number."""
-        return self._learning_rate if callable(self._learning_rate) else None
-
     def _scheduled_learning_rate(self):
         """The number, the schedule at ``iterations``, or a plain function called with no arguments."""
-        if _is_schedule(self._learning_rate):
+        if is_schedule(self._learning_rate):
             return float(self._learning_rate(self.iterations))
         if callable(self._learning_rate):
             return float(self._learning_rate())  # Keras: learning_rate=lambda: 0.01
@@ -335,8 +170,6 @@ class Optimizer:
         """Update ``variable.value`` in place from ``gradient``: the optimizer's rule."""
         raise NotImplementedError(f"{type(self).__name__} does not define update_step()")
 
-    # ------------------------------------------------------------ config
-
     def get_config(self):
         learning_rate = self._learning_rate
         if hasattr(learning_rate, "get_config"):
@@ -353,11 +186,18 @@ class Optimizer:
         """The optimizer ``get_config`` described; a schedule saved as a config dict is rebuilt."""
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
-            from teachkeras.optimizers import schedules  # built in chapter 06, needed only here
-
-            config["learning_rate"] = schedules.deserialize(config["learning_rate"])
+            config["learning_rate"] = deserialize_schedule(config["learning_rate"])
         return cls(**config)
 
+
+def _check_clipping(owner, clipnorm, clipvalue, global_clipnorm):
+    if sum(option is not None for option in (clipnorm, clipvalue, global_clipnorm)) > 1:
+        raise ValueError(
+            f"{owner}: pass at most one of clipnorm, clipvalue and global_clipnorm, received "
+            f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
+        )
+    for argument, value in [("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)]:
+        check_number(owner, argument, value, 0, low_open=True, allow_none=True)
 
 
 def _norm(array):

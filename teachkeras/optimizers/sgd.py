@@ -7,8 +7,8 @@ Defined in notebooks/04_batches_vs_epochs.ipynb (chapter 04).
 __all__ = ['SGD']
 
 
-import numbers
 from teachkeras.optimizers.base import Optimizer
+from teachkeras.validation import check_number
 
 
 class SGD(Optimizer):
@@ -31,15 +31,16 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=None, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
-            raise ValueError(f"SGD: momentum must be a number in [0, 1], received momentum={momentum!r}")
-        self.momentum = float(momentum)
+        self.momentum = float(check_number(type(self).__name__, "momentum", momentum, 0, 1))
         self.nesterov = bool(nesterov)
 
     def build(self, variables):
         if self.momentum:
             for variable in variables:
                 self.add_slot(variable, "momentum")
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
     def update_step(self, gradient, variable, learning_rate):
         if not self.momentum:
@@ -52,6 +53,3 @@ class SGD(Optimizer):
             variable.value += self.momentum * velocity - learning_rate * gradient
         else:
             variable.value += velocity
-
-    def get_config(self):
-        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
