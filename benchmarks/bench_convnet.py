@@ -124,9 +124,8 @@ def batches(count, batch_size, steps, seed):
     return [order[start:start + batch_size] for start in starts][:steps]
 
 
-def teachkeras_trainer(seed):
-    """The model as a teachkeras Sequential, trained by ``fit`` on a run of batches at a time.
-    Returns the trainer: ``train``, ``loss`` (without training) and the initial ``weights``."""
+def teachkeras_model(seed):
+    """Keras' MNIST convnet as a compiled teachkeras Sequential (Adam, categorical cross-entropy)."""
     import teachkeras as keras
 
     keras.utils.set_random_seed(seed)
@@ -138,6 +137,13 @@ def teachkeras_trainer(seed):
     ])
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3, epsilon=1e-7),
                   loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def teachkeras_trainer(seed):
+    """The model as a teachkeras Sequential, trained by ``fit`` on a run of batches at a time.
+    Returns the trainer: ``train``, ``loss`` (without training) and the initial ``weights``."""
+    model = teachkeras_model(seed)
 
     def train(images, targets, batch_size):
         """Train on ``images`` in order, ``batch_size`` at a time; returns (mean loss, correct)."""
