@@ -402,7 +402,8 @@ def test_bad_grading_input_is_refused(chapter, tmp_path):
     assert main_exit_code(["grade", str(released), "--source", str(source), "--timeout", "-1"]) == 2
     assert main_exit_code(["grade", str(released), "--source", str(source), "-j", "0"]) == 2
     assert main_exit_code(["grade", str(tmp_path / "empty_folder_absent"), "--source", str(source)]) in (1, 2)
-    assert main_exit_code(["release", str(source), "--to", str(source.parent), "--no-package"]) == 2
+    course = make_chapter(tmp_path / "course" / "notebooks")   # the edition's notebooks/ would be the source's
+    assert main_exit_code(["release", str(course), "--to", str(course.parent.parent), "--no-package"]) == 2
 
 
 def _no_exercises(folder):
@@ -443,7 +444,8 @@ def test_release_writes_an_installable_student_edition(tmp_path):
     grading.release_edition([root / "notebooks" / "15_toy.ipynb"], out, root=root)
     module = (out / "teachkeras" / "toychapter.py").read_text()
     assert "raise NotImplementedError()" in module and "3 * x" not in module
-    assert (out / "15_toy.ipynb").exists() and (out / "pyproject.toml").exists() and (out / "README.md").exists()
+    assert (out / "notebooks" / "15_toy.ipynb").exists() and (out / "pyproject.toml").exists()
+    assert (out / "README.md").exists() and (out / "tools" / "export.py").exists()
     assert not [path for path in out.rglob("*.py")
                 if any(line.strip() in (BEGIN, END) for line in path.read_text().split("\n"))]
     namespace = {}
@@ -459,7 +461,7 @@ def test_end_to_end_chapter_01(tmp_path):
     key itself (refused)."""
     chapter = NOTEBOOKS / "01_axis_sums.ipynb"
     assert main_exit_code(["release", str(chapter), "--to", str(tmp_path / "release")]) == 0
-    released = tmp_path / "release" / chapter.name
+    released = tmp_path / "release" / "notebooks" / chapter.name
     done = subprocess.run([sys.executable, "-c", "import teachkeras; print(teachkeras.__file__)"],
                           cwd=tmp_path / "release", capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == str(tmp_path / "release" / "teachkeras" / "__init__.py"), done.stderr

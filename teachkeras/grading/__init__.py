@@ -5,7 +5,7 @@ Usage::
     python -m teachkeras.grading release notebooks/03_dropout.ipynb [more...] --to release/
     python -m teachkeras.grading grade submissions/ --source notebooks/03_dropout.ipynb \\
         [--csv grades.csv] [--json results.json] [--feedback feedback/] [--timeout 600] [-j 4]
-    python -m teachkeras.grading check 03_dropout.ipynb
+    python -m teachkeras.grading check notebooks/03_dropout.ipynb
 
 One idea per module:
 

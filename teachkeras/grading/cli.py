@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from teachkeras.grading import reports, run, sandbox
-from teachkeras.grading.edition import release_edition
+from teachkeras.grading.edition import export_reminders, exported_exercises, release_edition
 from teachkeras.grading.exercises import (
     Exercise,
     TestsCell,
@@ -248,6 +248,12 @@ def _check_command(args) -> int:
     for item in result.exercises:
         for note in item.notes:
             print(f"  note ({item.exercise}): {note}")
+    try:
+        reminders = export_reminders(args.notebook)
+    except Exception:   # a reminder is a courtesy: it never turns a check into an error
+        reminders = []
+    for reminder in reminders:
+        print(f"reminder: {reminder}")
     return 0 if result.points == result.max_points and not result.problem else EXIT_PROBLEM
 
 
@@ -258,7 +264,15 @@ def _release_command(args) -> int:
                             f"{'' if exercise.points == 1 else 's'}" for exercise in written.exercises)
         print(f"{written.source} -> {written.path}: {len(written.exercises)} exercises ({listing or 'none'})")
     if not args.no_package:
-        print(f"package: {Path(args.to) / 'teachkeras'} (chapter modules exported from the student notebooks)")
+        out = Path(args.to)
+        print(f"package: {out / 'teachkeras'} (chapter modules exported from the student notebooks); "
+              f"exporter: {out / 'tools' / 'export.py'}; see {out / 'README.md'}")
+        for written in releases:
+            notebook, _ = read_notebook(written.source, "notebooks")
+            exported = [name for name, _, _ in exported_exercises(notebook, str(written.source))]
+            if exported:
+                print(f"  {written.path.name}: exercises in exported cells (students export them): "
+                      f"{', '.join(exported)}")
     return 0
 
 
@@ -276,7 +290,9 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     release_parser = commands.add_parser("release", help="write the student edition (answers and hidden tests out)")
     release_parser.add_argument("notebooks", nargs="+", help="source notebooks with solution markers")
-    release_parser.add_argument("--to", required=True, help="folder for the student edition (created)")
+    release_parser.add_argument("--to", required=True,
+                                help="folder for the student edition (created): notebooks/, teachkeras/, tools/export.py, "
+                                     "pyproject.toml, README.md")
     release_parser.add_argument("--no-package", action="store_true",
                                 help="write the notebooks only, not the package exported from them")
     grade_parser = commands.add_parser("grade", help="grade submissions against the source, each in a sandbox")
