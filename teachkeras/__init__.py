@@ -9,11 +9,11 @@ __version__ = "0.1.0"
 
 from teachkeras import activations, backend, initializers, layers, ops, optimizers
 from teachkeras import datasets
-from teachkeras import callbacks, config, losses, metrics, models, utils
+from teachkeras import callbacks, config, losses, metrics, models, random, utils
 from teachkeras import autodiff
 from teachkeras.autodiff import GradientTape
 from teachkeras.layers import Input
 from teachkeras.models import Model, Sequential
 
 __all__ = ["activations", "backend", "datasets", "initializers", "layers", "ops", "optimizers"]
-__all__ += ["GradientTape", "autodiff", "Input", "Model", "Sequential", "callbacks", "config", "losses", "metrics", "models", "utils"]
+__all__ += ["GradientTape", "autodiff", "Input", "Model", "Sequential", "callbacks", "config", "losses", "metrics", "models", "random", "utils"]

@@ -9,7 +9,10 @@ tensors on any device. What cannot be written that way lives here:
 * device placement (``to_device``) and conversion back to numpy (``to_numpy``),
 * unique layer names (``unique_name``), reset by ``clear_session``,
 * the Keras 2 ``keras.backend`` settings that tutorials read: ``image_data_format``,
-  ``epsilon`` and ``backend()``, so ``from teachkeras import backend as K`` runs their preambles.
+  ``epsilon`` and ``backend()``, so ``from teachkeras import backend as K`` runs their preambles,
+* objects that stand for an array (``ArrayHolder``): a ``Variable`` computes as its value
+  (``ValueArithmetic``: operators and ``keras.ops`` functions take it), and chapter 08's traced
+  ``Tensor`` as its data; ``namespace`` picks one namespace for plain, held and traced arrays mixed.
 
 Hand-written tooling: no chapter builds this module.
 
@@ -26,14 +29,19 @@ from __future__ import annotations
 import collections
 import functools
 import math
+import operator
 import random
 import re
+import types
 
 import array_api_compat
 import numpy as np
 
 __all__ = [
+    "ArrayHolder",
     "RandomGenerator",
+    "ValueArithmetic",
+    "ValueNamespace",
     "backend",
     "clear_session",
     "device_of",
@@ -45,6 +53,7 @@ __all__ = [
     "image_data_format",
     "is_torch",
     "namespace",
+    "plain_array",
     "set_epsilon",
     "set_floatx",
     "set_image_data_format",
@@ -140,8 +149,44 @@ def standardize_dtype(dtype) -> str:
 
 
 def namespace(*arrays):
-    """The array-API namespace of ``arrays``: ``array_api_compat.numpy`` or ``.torch``."""
-    return array_api_compat.array_namespace(*arrays)
+    """The array-API namespace of ``arrays``: ``array_api_compat.numpy`` or ``.torch``.
+
+    A Variable among them gives a ``ValueNamespace`` (its functions take Variables), a traced array
+    of chapter 08 the tape's namespace; mixed with plain arrays of the same library, the wrapping
+    namespace wins, so ``ops.matmul(inputs, self.kernel)`` works whatever each argument is.
+    """
+    try:
+        return array_api_compat.array_namespace(*arrays)
+    except TypeError:
+        return _mixed_namespace(arrays)
+
+
+def _root(space):
+    """The library namespace under wrapping ones (ValueNamespace, the tape's): each keeps it as ``inner``."""
+    while not isinstance(space, types.ModuleType) and hasattr(space, "inner"):
+        space = space.inner
+    return space
+
+
+def _mixed_namespace(arrays):
+    """One namespace for plain arrays, Variables and traced arrays of one array library."""
+    spaces = []
+    for array in arrays:
+        try:
+            spaces.append(array_api_compat.array_namespace(array))
+        except TypeError:
+            if array is None or isinstance(array, (bool, int, float, complex)):
+                continue
+            raise
+    roots = {id(_root(space)): _root(space) for space in spaces}
+    if len(roots) != 1:
+        names = sorted({getattr(root, "__name__", repr(root)) for root in roots.values()})
+        raise TypeError(f"Multiple namespaces for array inputs: {names}; convert them to one array library "
+                        "(numpy, or torch on one device) first")
+    root = next(iter(roots.values()))
+    unwrapped = [space.inner if isinstance(space, ValueNamespace) else space for space in spaces]
+    traced = next((space for space in unwrapped if space is not root), root)  # the tape's, if any
+    return value_namespace(traced) if any(isinstance(space, ValueNamespace) for space in spaces) else traced
 
 
 def is_torch(x) -> bool:
@@ -149,11 +194,132 @@ def is_torch(x) -> bool:
     return array_api_compat.is_torch_array(x)
 
 
+def plain_array(x):
+    """The numpy array or torch tensor behind ``x``: a Variable's value, a traced array's data."""
+    while isinstance(x, ArrayHolder):
+        x = x.held_array()
+    return x
+
+
 def device_of(x) -> str | None:
     """``None`` for numpy arrays; the torch device string ('cpu', 'cuda:0') for tensors."""
+    if isinstance(x, ArrayHolder):
+        x = plain_array(x)
     if is_torch(x):
         return str(x.device)
     return None
+
+
+# ---------------------------------------------------------------- objects standing for an array
+
+
+class ArrayHolder:
+    """Base of objects that stand for an array they hold: ``held_array()`` returns it (a Variable's
+    ``value``; chapter 08's traced Tensor's ``data``)."""
+
+    def held_array(self):
+        raise NotImplementedError
+
+
+def _values(x):
+    """``x`` with each ValueArithmetic object (a Variable) replaced by its value, in lists too."""
+    if isinstance(x, ValueArithmetic):
+        return x.value
+    if isinstance(x, (list, tuple)):
+        return type(x)(_values(one) for one in x)
+    return x
+
+
+class ValueNamespace:
+    """The namespace of a Variable: ``inner``'s functions, with every Variable argument replaced by
+    its value (so numpy's and torch's functions, and the tape's, see arrays)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.__name__ = f"teachkeras.variables[{getattr(inner, '__name__', inner)}]"
+
+    def isdtype(self, dtype, kind):
+        if isinstance(dtype, str):  # Variable.dtype is a name ('float32'), as in Keras
+            dtype = getattr(_root(self), dtype)
+        return self.inner.isdtype(dtype, kind)
+
+    def __getattr__(self, name):
+        attribute = getattr(self.inner, name)
+        if not callable(attribute) or isinstance(attribute, type):
+            return attribute
+
+        def unwrapped(*args, **kwargs):
+            return attribute(*_values(args), **{key: _values(value) for key, value in kwargs.items()})
+
+        unwrapped.__name__ = name
+        setattr(self, name, unwrapped)
+        return unwrapped
+
+
+_VALUE_NAMESPACES = {}
+
+
+def value_namespace(inner):
+    """The one ValueNamespace around ``inner``."""
+    if id(inner) not in _VALUE_NAMESPACES:
+        _VALUE_NAMESPACES[id(inner)] = (inner, ValueNamespace(inner))
+    return _VALUE_NAMESPACES[id(inner)][1]
+
+
+def _binary(name, swap=False):
+    def method(self, other):
+        mine, theirs = self.value, _values(other)
+        return getattr(operator, name)(theirs, mine) if swap else getattr(operator, name)(mine, theirs)
+    method.__name__ = f"__{'r' if swap else ''}{name.strip('_')}__"
+    return method
+
+
+class ValueArithmetic(ArrayHolder):
+    """Lets an object with a ``value`` array (a Variable) compute as that array: ``w * 2``,
+    ``x @ w``, ``-w``, ``w[0]``, ``w.T`` and ``keras.ops`` functions (``ops.matmul(x, w)``). The
+    result is an array, not a Variable. ``==`` stays identity, so Variables can be list members and
+    keys. Plumbing for Keras code that uses weights directly."""
+
+    def held_array(self):
+        return self.value
+
+    def __array_namespace__(self, api_version=None):
+        return value_namespace(namespace(self.value))
+
+    @property
+    def ndim(self):
+        return self.value.ndim
+
+    @property
+    def T(self):
+        return self.value.T
+
+    def __getitem__(self, key):
+        return self.value[key]
+
+    def __neg__(self):
+        return -self.value
+
+    def __pos__(self):
+        return self.value
+
+    def __abs__(self):
+        return abs(self.value)
+
+    def __len__(self):
+        return len(self.value)
+
+    def __float__(self):
+        return float(self.value)
+
+    __hash__ = object.__hash__
+
+
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul"):
+    setattr(ValueArithmetic, f"__{_name}__", _binary(_name))
+    setattr(ValueArithmetic, f"__r{_name}__", _binary(_name, swap=True))
+for _name in ("lt", "le", "gt", "ge"):
+    setattr(ValueArithmetic, f"__{_name}__", _binary(_name))
 
 
 def _torch():

@@ -32,7 +32,7 @@ import warnings
 
 import array_api_compat
 
-from teachkeras import activations, ops
+from teachkeras import activations, hooks, ops
 from teachkeras.backend import namespace
 from teachkeras.legacy import LEGACY_LOSS_NAMES
 from teachkeras.validation import check_number
@@ -438,9 +438,13 @@ class Loss:
 
     def gradient(self, y_true, y_pred):
         raise NotImplementedError(
-            f"{type(self).__name__} does not define gradient(): teachkeras has no automatic "
-            "differentiation, so a loss used for training must give its derivative"
+            f"{type(self).__name__} does not define gradient(); fit differentiates its call() with "
+            "chapter 08's tape instead, but backward() needs the derivative written"
         )
+
+    def has_gradient(self):
+        """Whether ``gradient`` is written; if not, fit differentiates ``call`` on chapter 08's tape."""
+        return type(self).gradient is not Loss.gradient
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         values = self.call(y_true, y_pred)
@@ -519,24 +523,47 @@ def _weights_like(sample_weight, values, like=None):
     return xp.reshape(weights, tuple(weights.shape) + (1,) * (len(shape) - weights.ndim))
 
 
+def _squeeze_or_expand(y_true, y_pred):
+    """Keras' rule before a loss function: when one rank is one more than the other and that array's
+    last axis has size 1, drop that axis, or, if the other is a vector, give the other one
+    (labels ``(batch,)`` against predictions ``(batch, 1)`` become ``(batch, 1)``)."""
+    xp = namespace(y_pred)
+    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        if y_pred.ndim == 1:
+            return y_true, xp.reshape(y_pred, tuple(y_pred.shape) + (1,))
+        return xp.reshape(y_true, tuple(y_true.shape[:-1])), y_pred
+    if y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
+        if y_true.ndim == 1:
+            return xp.reshape(y_true, tuple(y_true.shape) + (1,)), y_pred
+        return y_true, xp.reshape(y_pred, tuple(y_pred.shape[:-1]))
+    return y_true, y_pred
+
+
 class LossFunctionWrapper(Loss):
-    """A Loss made from a per-sample function of this module (its derivative is looked up), with
-    keyword arguments passed on (``from_logits``, ``axis``)."""
+    """A Loss made from a per-sample function (for this module's, the derivative is looked up; your
+    own is differentiated by chapter 08's tape), with keyword arguments passed on (``from_logits``)."""
 
     def __init__(self, fn, name=None, reduction="sum_over_batch_size", **kwargs):
-        if fn not in _DERIVATIVES:
+        if fn not in _DERIVATIVES and hooks.tape is None:  # no tape to differentiate it (chapter 08)
             raise ValueError(
                 f"loss: teachkeras knows the derivative of its own loss functions only, received {fn!r}; "
                 "for a custom loss subclass teachkeras.losses.Loss and define call() and gradient()"
             )
-        super().__init__(name=name or fn.__name__, reduction=reduction)
+        super().__init__(name=name or getattr(fn, "__name__", "loss"), reduction=reduction)
         self.fn = fn
         self.fn_kwargs = kwargs
 
     def call(self, y_true, y_pred):
+        if self.fn not in _DERIVATIVES:  # your function sees targets of the predictions' rank, as in Keras
+            y_true, y_pred = _squeeze_or_expand(y_true, y_pred)
         return self.fn(y_true, y_pred, **self.fn_kwargs)
 
+    def has_gradient(self):
+        return self.fn in _DERIVATIVES
+
     def gradient(self, y_true, y_pred):
+        if not self.has_gradient():
+            return super().gradient(y_true, y_pred)
         if self.fn is not sparse_categorical_crossentropy:
             y_true = _match_ranks(y_true, y_pred, self.fn.__name__)
         return _DERIVATIVES[self.fn](y_true, y_pred, **self.fn_kwargs)

@@ -25,20 +25,25 @@ import difflib
 import numpy as np
 
 from teachkeras import losses
+from teachkeras import initializers
 from teachkeras.backend import is_torch, namespace, to_numpy
+from teachkeras.variables import Variable
 
 
 class Metric:
-    """Base class: subclasses define ``update_state``; totals live in numpy floats on the host."""
+    """Base class: subclasses define ``update_state``; totals live in numpy floats on the host, or in
+    variables made by ``add_variable`` (Keras' way: then also define ``result``)."""
 
     def __init__(self, name=None, dtype=None):
         self.name = name or losses._snake(type(self).__name__)
         self.dtype = dtype
-        self.reset_state()
+        Metric.reset_state(self)  # not a subclass's: it may reset variables its __init__ makes next
 
     def reset_state(self):
         self.total = 0.0
         self.count = 0.0
+        for variable in getattr(self, "_variables", []):  # your metric's state (add_variable)
+            variable.assign(np.zeros(variable.shape))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         raise NotImplementedError(f"{type(self).__name__} does not define update_state()")
@@ -52,6 +57,19 @@ class Metric:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, result={self.result():.4f}>"
+
+    def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="sum", name=None):
+        """A Variable holding part of the metric's state (Keras 3); ``reset_state`` sets it to zeros."""
+        name = name or f"variable_{len(self.variables)}"
+        value = np.asarray(initializers.get(initializer)(tuple(shape), dtype=dtype or "float32"))
+        variable = Variable(value, name=name, path=f"{self.name}/{name}", trainable=False)
+        self._variables = self.variables + [variable]
+        return variable
+
+    @property
+    def variables(self):
+        """The variables made by ``add_variable``."""
+        return list(getattr(self, "_variables", []))
 
 
 class Mean(Metric):

@@ -16,12 +16,13 @@ so the layer never updates itself. ``value`` is a numpy array or a torch tensor.
 __all__ = ['Variable']
 
 
-from teachkeras.backend import device_of, standardize_dtype, to_device, to_numpy
+from teachkeras.backend import ValueArithmetic, device_of, standardize_dtype, to_device, to_numpy
 
 
-class Variable:
+class Variable(ValueArithmetic):
     """A weight: ``value`` (the array), ``name`` ('kernel'), ``path`` ('dense/kernel'),
-    ``trainable``, and ``grad`` (the latest gradient, set by the owning layer's backward)."""
+    ``trainable``, and ``grad`` (the latest gradient, set by the owning layer's backward).
+    In arithmetic and ``keras.ops`` functions it stands for its value."""
 
     def __init__(self, value, name, path=None, trainable=True, regularizer=None, constraint=None):
         self.value = value

@@ -113,6 +113,7 @@ EXEMPT = {
     "InputLayer": "computes nothing: it stands for a model's input (tests/test_training.py)",
     "Model": "models are tested by tests/test_training.py",
     "Sequential": "models are tested by tests/test_training.py",
+    "Lambda": "no hand-written backward: the tape differentiates it (tests/test_custom_code.py, vs Keras)",
 }
 
 
@@ -242,3 +243,50 @@ def test_incompatible_input_is_refused_with_the_layer_named(case):
     layer(case.inputs("float32"))
     with pytest.raises(ValueError, match=rf"layer {layer.name!r}.*received shape {case.bad_shape}".replace("(", r"\(").replace(")", r"\)")):
         layer(np.zeros(case.bad_shape, dtype="float32"))
+
+
+def restart_randomness(layer):
+    for name, value in list(vars(layer).items()):
+        if isinstance(value, RandomGenerator):
+            setattr(layer, name, RandomGenerator(value.seed))
+
+
+# Layers whose call pads by writing into a zeros array in place (or calls numpy's own functions), which
+# the tape refuses to trace (TapeError) rather than differentiate wrongly; fit still trains them through
+# their hand-written backward, as one node each. Tracing them op by op needs a traced `pad`.
+NOT_TRACEABLE = {
+    "conv1d", "conv1d-causal-dilated", "conv2d-same-strided", "conv3d", "conv2d-groups", "conv1d-transpose",
+    "conv2d-transpose", "conv3d-transpose", "max_pooling2d-same", "average_pooling1d-same", "zero_padding1d",
+    "zero_padding2d", "zero_padding3d",
+}
+
+
+@pytest.mark.parametrize("training", [False, True], ids=["inference", "training"])
+def test_backward_equals_the_tape(case, training):
+    """Chapter 08's tape, tracing ``layer.call`` op by op, gives the gradients the hand-written
+    backward gives: for the input and every weight (the tape is the contract's third oracle).
+    For the layers in NOT_TRACEABLE the tape must refuse loudly instead."""
+    from teachkeras.autodiff import GradientTape, TapeError
+
+    layer = case.make(dtype="float64")
+    inputs = case.inputs("float64")
+    layer(inputs)  # build
+    weights = layer.weights
+    restart_randomness(layer)
+    outputs = layer.call(inputs, training=training)
+    grad_outputs = np.random.default_rng(1).normal(size=tuple(outputs.shape))
+    by_hand = [layer.backward(grad_outputs)] + [np.array(weight.grad) for weight in weights]
+    restart_randomness(layer)
+    if case.id in NOT_TRACEABLE:
+        with pytest.raises(TapeError, match="traced array"), GradientTape() as tape:
+            layer.call(tape.watch(inputs), training=training)
+        return
+    with GradientTape() as tape:
+        traced = tape.watch(inputs)
+        tape.watch(weights)
+        traced_outputs = layer.call(traced, training=training)
+    by_tape = tape.gradient(traced_outputs, [traced, *weights], output_gradients=grad_outputs,
+                            unconnected_gradients="zero")
+    assert len(by_tape) == len(by_hand) == 1 + len(weights)
+    for name, hand, taped in zip(["inputs"] + [weight.name for weight in weights], by_hand, by_tape):
+        np.testing.assert_allclose(taped, hand, rtol=1e-9, atol=1e-12, err_msg=f"{case.id}: {name}")

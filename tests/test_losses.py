@@ -203,7 +203,12 @@ def test_unknown_losses(identifier, message):
         losses.get(identifier)
 
 
-def test_a_custom_function_without_a_derivative_is_refused_with_the_fix():
+def test_a_custom_function_without_a_derivative_is_refused_with_the_fix(monkeypatch):
+    # Chapter 04 alone: without chapter 08's tape (which `import teachkeras` registers) nothing can
+    # differentiate it. With the tape, fit trains it: tests/test_custom_code.py.
+    from teachkeras import hooks
+
+    monkeypatch.setattr(hooks, "tape", None)
     with pytest.raises(ValueError, match=r"subclass teachkeras.losses.Loss and define call\(\) and gradient\(\)"):
         losses.as_loss(lambda y_true, y_pred: (y_true - y_pred) ** 2)
 

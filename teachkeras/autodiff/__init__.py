@@ -2,7 +2,9 @@
 
 ``Value`` is the scalar engine the chapter starts with; ``GradientTape`` records the array-API
 operations on numpy arrays and torch tensors and computes their gradients with the vector-Jacobian
-products in ``VJPS``. Package file, hand-written: it gathers the generated modules.
+products in ``VJPS``; ``training`` makes a layer call one node on the tape and lets ``fit`` train
+code that has no backward (importing it registers it in ``teachkeras.hooks``). Package file,
+hand-written: it gathers the generated modules.
 
 >>> import numpy as np
 >>> from teachkeras import ops
@@ -13,10 +15,10 @@ products in ``VJPS``. Package file, hand-written: it gathers the generated modul
 [2.0, -4.0]
 """
 
-from teachkeras.autodiff import tape, value, vjps
+from teachkeras.autodiff import tape, training, value, vjps
 from teachkeras.autodiff.tape import GradientTape, TapeError, Tensor, grad, value_and_grad
 from teachkeras.autodiff.value import Value
 from teachkeras.autodiff.vjps import VJPS, defvjp
 
-__all__ = ["GradientTape", "TapeError", "Tensor", "VJPS", "Value", "defvjp", "grad", "tape", "value",
-           "value_and_grad", "vjps"]
+__all__ = ["GradientTape", "TapeError", "Tensor", "VJPS", "Value", "defvjp", "grad", "tape", "training",
+           "value", "value_and_grad", "vjps"]

@@ -16,7 +16,7 @@ layers compute) or through an operator, run on the plain array and record a ``No
 [2.0, 4.0, 6.0]
 """
 
-__all__ = ['TapeError', 'Tensor', 'TracingNamespace', 'tracing_namespace', 'SHAPE_ONLY', 'record', 'Node', 'GradientTape', 'value_and_grad', 'grad']
+__all__ = ['TapeError', 'Tensor', 'TracingNamespace', 'tracing_namespace', 'SHAPE_ONLY', 'record', 'Node', 'recording', 'GradientTape', 'value_and_grad', 'grad']
 
 
 import math
@@ -26,7 +26,7 @@ import zlib
 import numpy as np
 
 from teachkeras.autodiff.vjps import NOT_DIFFERENTIABLE, VJPS, defvjp
-from teachkeras.backend import is_torch, namespace, to_numpy
+from teachkeras.backend import ArrayHolder, is_torch, namespace, to_numpy
 from teachkeras.ops import unbroadcast
 from teachkeras.variables import Variable
 
@@ -35,7 +35,7 @@ class TapeError(RuntimeError):
     """The gradient cannot be computed as asked; the message names the op and what to do."""
 
 
-class Tensor:
+class Tensor(ArrayHolder):
     """A traced array: ``data`` (a numpy array or torch tensor), the ``tape`` recording what is
     computed from it, its number ``index`` on that tape and the ``op`` that made it ('watch' for a
     watched array). Ops on it go through ``TracingNamespace``; see the module docstring."""
@@ -45,6 +45,9 @@ class Tensor:
         self.tape = tape
         self.index = index
         self.op = op
+
+    def held_array(self):
+        return self.data  # what backend.plain_array(tensor) and device_of(tensor) see
 
     @property
     def shape(self):
@@ -282,6 +285,14 @@ def _entry(x):
     return None
 
 
+_RECORDING = []  # the tapes recording now, innermost last
+
+
+def recording():
+    """True while some GradientTape records (then a layer call goes on the tape: section 6)."""
+    return bool(_RECORDING)
+
+
 class GradientTape:
     """Records the operations on watched arrays, then computes gradients (Keras/TensorFlow style).
 
@@ -300,10 +311,12 @@ class GradientTape:
         if self.nodes is None:
             raise TapeError("this GradientTape was freed by gradient(); start a new one")
         self.recording = True
+        _RECORDING.append(self)
         return self
 
     def __exit__(self, *exception):
         self.recording = False
+        _RECORDING.remove(self)
         for variable, _, plain in self.variables.values():
             variable.value = plain  # the variable holds its plain array again
         return False
@@ -440,6 +453,16 @@ class GradientTape:
             self.nodes, self.watched = None, []   # free what the forward pass saved
         return type(sources)(results) if several else results[0]
 
+    def record_op(self, op, output, inputs, vjp):
+        """Put an op computed off the tape on it: ``output`` (a plain array) was computed from
+        ``inputs`` (traced arrays, watched Variables or plain values); ``vjp(grad)`` returns one gradient
+        per input (None where none flows). Returns ``output`` as a Tensor. A layer call is such a node."""
+        if self.nodes is None:
+            raise TapeError(f"{op}: this GradientTape was freed by gradient(); start a new one")
+        index = self._next_index()
+        self.nodes.append(Node(op, index, [_entry(one) for one in inputs], vjp, True, None))
+        return Tensor(output, self, index, op)
+
 
 _OPERATOR_OPS = {  # numpy ufuncs and torch methods behind `plain (op) traced`, as array-API names
     "add": "add", "subtract": "subtract", "sub": "subtract", "multiply": "multiply", "mul": "multiply",
@@ -477,6 +500,11 @@ def _accumulate(grads, entry, grad):
 
 def _send_back(node, grad, grads, blocked):
     """Give each traced argument of ``node`` its share of ``grad``, the gradient of node's output."""
+    if callable(node.vjps):                      # a layer call (section 6): one VJP for all its inputs
+        for entry, grad_input in zip(node.inputs, node.vjps(grad)):
+            if entry is not None and grad_input is not None:
+                _accumulate(grads, entry, grad_input)
+        return
     args, kwargs, output = node.saved
     for position, entry in enumerate(node.inputs):
         vjp = node.vjps[position] if position < len(node.vjps) else None

@@ -9,6 +9,7 @@ from teachkeras.layers.convolutional import (
 from teachkeras.layers.core import Activation, Dense
 from teachkeras.layers.dropout import Dropout
 from teachkeras.layers.input_layer import Input, InputLayer, KerasTensor
+from teachkeras.layers.lambda_layer import Lambda
 from teachkeras.layers.pooling import (
     AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D, AvgPool3D, GlobalAveragePooling1D,
     GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,

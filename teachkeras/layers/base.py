@@ -30,8 +30,9 @@ import math
 from teachkeras import initializers
 from teachkeras.backend import device_of, to_device, to_numpy
 from teachkeras.layers.layer_utils import (
-    convert_input, layer_dtype, layer_name, lookup, owner, refuse_legacy_arguments, refuse_regularizers,
-    refuse_unknown_arguments, sample_shape, shape_tuple, wrap_protocol,
+    all_weights, collected_losses, convert_input, layer_dtype, layer_name, lookup, losses_of_this_call, owner,
+    refuse_legacy_arguments, refuse_regularizers, refuse_unknown_arguments, run_call, sample_shape, shape_tuple,
+    wrap_protocol,
 )
 from teachkeras.layers.layer_utils import shape_tuple as _shape_tuple  # noqa: F401  (chapter 04 imports it from here)
 from teachkeras.variables import Variable
@@ -122,11 +123,11 @@ class Layer:
 
     @property
     def trainable_weights(self):
-        return [weight for weight in self._weights if weight.trainable and self.trainable]
+        return [weight for weight in all_weights(self) if weight.trainable and self.trainable]
 
     @property
     def non_trainable_weights(self):
-        return [weight for weight in self._weights if not (weight.trainable and self.trainable)]
+        return [weight for weight in all_weights(self) if not (weight.trainable and self.trainable)]
 
     compute_input_gradient = True  # a model sets it to False for its first layer's backward (below)
 
@@ -179,7 +180,7 @@ class Layer:
 
     def to(self, device):
         """Move every weight to ``device`` (None: numpy; 'cpu', 'cuda', ...: torch)."""
-        for weight in self._weights:
+        for weight in all_weights(self):
             weight.to(device)
         self.device = device
         return self
@@ -196,7 +197,7 @@ class Layer:
         """Gradient with respect to the last call's inputs; stores weight gradients in ``.grad``."""
         raise NotImplementedError(f"{type(self).__name__} does not define backward()")
 
-    def __call__(self, inputs, training=False):
+    def __call__(self, inputs, *args, **kwargs):
         inputs = convert_input(inputs, self.dtype, self.device)
         if not self.built:
             if self.input_spec is not None:  # set in __init__: what any input needs (Dense: 2+ axes)
@@ -207,12 +208,21 @@ class Layer:
         if device_of(inputs) != self.device:  # the weights follow the input: numpy, or a torch device
             self.to(device_of(inputs))
         self._called = True
-        return self.call(inputs, training=training)
+        return run_call(self, inputs, args, kwargs)  # training= and mask= reach call() only if it takes them
 
     def build_for(self, input_shape):
         """``build(input_shape)`` and mark the layer built (subclasses need not remember to)."""
         self.build(input_shape)
         self.built = True
+
+    def add_loss(self, loss):
+        """Add ``loss`` (a number computed in ``call``) to the training loss, as Keras does."""
+        losses_of_this_call(self).append(loss)
+
+    @property
+    def losses(self):
+        """The values given to ``add_loss`` during the latest call, by this layer and its sublayers."""
+        return collected_losses(self)
 
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape`` (batch may be None). By default the layer is run
@@ -223,7 +233,7 @@ class Layer:
         if not self.built:
             self.build_for(input_shape)
         probe = np.zeros(tuple(1 if size is None else size for size in input_shape), dtype=self.dtype)
-        output_shape = tuple(self.call(to_device(probe, self.device), training=False).shape)
+        output_shape = tuple(run_call(self, to_device(probe, self.device), (), {"training": False}).shape)
         return (input_shape[0],) + output_shape[1:]
 
     def get_config(self):

@@ -7,6 +7,13 @@ any forward pass, it says so instead of failing on a missing attribute); ``layer
 lists and other number types into arrays of the layer's dtype. Those few lines are the same for
 every layer and teach nothing about layers, so they live here. Chapter 02 builds ``Layer``.
 
+Calling a layer follows Keras' rules (``run_call``): ``training`` and ``mask`` reach ``call`` only
+if its signature takes them, and a layer called without ``training`` inherits it from the layer
+that calls it (so ``self.dropout(x)`` inside a model's ``call`` knows that fit is training). While
+chapter 08's tape records, the call goes through ``teachkeras.hooks``. Layers kept as attributes of
+a layer are its sublayers: their weights are its weights (``all_weights``) and their ``add_loss``
+values its ``losses``.
+
 >>> shape_tuple([None, 3], "Dense 'dense': input_shape")
 (None, 3)
 >>> positive_integer(0, "units", "Dense 'dense'")
@@ -21,13 +28,15 @@ import functools
 import inspect
 import numbers
 
+from teachkeras import hooks
 from teachkeras.backend import floatx, namespace, snake_case, standardize_dtype, to_device, unique_name
 from teachkeras.legacy import LEGACY_ARGUMENTS, legacy_argument_error
 
 __all__ = ["owner", "shape_tuple", "positive_integer", "refuse_regularizers", "lookup", "layer_name",
            "layer_dtype", "sample_shape", "refuse_unknown_arguments", "refuse_legacy_arguments",
            "refuse_keras1_dense", "shared_axes_list", "convert_input", "not_called_error",
-           "wrap_protocol"]
+           "wrap_protocol", "call_parameters", "run_call", "sublayers", "all_weights", "writes_its_backward",
+           "losses_of_this_call", "collected_losses"]
 
 
 def owner(layer):
@@ -235,3 +244,116 @@ def wrap_protocol(cls):
         cls.build = _marks_built(vars(cls)["build"])
     if "backward" in vars(cls):
         cls.backward = _needs_a_call(vars(cls)["backward"])
+
+
+# ---------------------------------------------------------------- call signatures (Keras' rules)
+
+_TRAINING = []  # the training flag of each layer call in progress, outermost first
+_CALLS = [0]    # how many outermost calls have started: add_loss values belong to the latest
+
+
+@functools.lru_cache(maxsize=None)
+def call_parameters(call):
+    """``(takes training, takes mask, training's default)`` for a ``call`` function."""
+    parameters = inspect.signature(call).parameters
+    any_keyword = any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters.values())
+    training = parameters.get("training")
+    default = None if training is None or training.default is inspect.Parameter.empty else training.default
+    return training is not None or any_keyword, "mask" in parameters or any_keyword, default
+
+
+def run_call(layer, inputs, args, kwargs):
+    """``layer.call(inputs, *args, **kwargs)`` as Keras calls it: ``training`` is passed only if
+    ``call`` takes it, and when not given it is the calling layer's (else ``call``'s default);
+    ``mask`` only if given and taken. Through the tape while one records (chapter 08)."""
+    takes_training, takes_mask, default = call_parameters(type(layer).call)
+    training = kwargs.pop("training", None)
+    if training is None:
+        training = _TRAINING[-1] if _TRAINING else default
+    if takes_training:
+        kwargs["training"] = training
+    mask = kwargs.pop("mask", None)
+    if mask is not None:
+        if not takes_mask:
+            raise TypeError(f"{owner(layer)}: mask= was given, but its call() takes no mask argument")
+        kwargs["mask"] = mask
+    if not _TRAINING:
+        _CALLS[0] += 1  # an outermost call: the losses added by earlier calls are dropped
+    _TRAINING.append(training)
+    try:
+        if hooks.recording():
+            return hooks.tape.call_layer(layer, inputs, args, kwargs)
+        return layer.call(inputs, *args, **kwargs)
+    finally:
+        _TRAINING.pop()
+
+
+# ---------------------------------------------------------------- sublayers, their weights and losses
+
+def sublayers(layer):
+    """The layers kept as attributes of ``layer`` (alone or in lists and tuples), each once."""
+    layer_class = _layer_class()
+    found = []
+    for value in vars(layer).values():
+        if isinstance(value, layer_class):
+            candidates = (value,)
+        elif isinstance(value, (list, tuple)) and value and isinstance(value[0], layer_class):
+            candidates = value
+        else:
+            continue
+        for one in candidates:
+            if isinstance(one, layer_class) and one is not layer and not any(one is seen for seen in found):
+                found.append(one)
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def _layer_class():
+    from teachkeras.layers.base import Layer  # here, not at the top: base imports this module
+
+    return Layer
+
+
+def all_weights(layer):
+    """``layer``'s own weights, then its sublayers' (each weight once)."""
+    weights = list(layer._weights)
+    children = sublayers(layer)
+    if not children:
+        return weights
+    for sublayer in children:
+        for weight in sublayer.weights:
+            if not any(weight is seen for seen in weights):
+                weights.append(weight)
+    return weights
+
+
+def _owner_of(cls, method):
+    return next((klass for klass in cls.__mro__ if method in vars(klass)), None)
+
+
+@functools.lru_cache(maxsize=None)
+def _class_writes_its_backward(cls):
+    backward_owner, call_owner = _owner_of(cls, "backward"), _owner_of(cls, "call")
+    base = [klass for klass in cls.__mro__ if "backward" in vars(klass)][-1]  # Layer, whose backward refuses
+    return backward_owner is not base and issubclass(backward_owner, call_owner)
+
+
+def writes_its_backward(layer):
+    """True when ``layer``'s backward is hand-written for its ``call`` (the class that defines
+    ``call`` or a subclass of it defines ``backward``), and so is every sublayer's."""
+    if not _class_writes_its_backward(type(layer)):
+        return False
+    return all(writes_its_backward(one) for one in sublayers(layer))
+
+
+def losses_of_this_call(layer):
+    """The list that ``layer.add_loss`` appends to: emptied when a new outermost call starts."""
+    if getattr(layer, "_losses_call", None) != _CALLS[0]:
+        layer._losses_call, layer._losses = _CALLS[0], []
+    return layer._losses
+
+
+def collected_losses(layer):
+    """The losses added during the latest outermost call by ``layer`` and its sublayers."""
+    own = list(layer._losses) if getattr(layer, "_losses_call", None) == _CALLS[0] else []
+    return own + [loss for sublayer in sublayers(layer) for loss in collected_losses(sublayer)]

@@ -36,6 +36,7 @@ import numpy as np
 
 from teachkeras.backend import to_numpy
 from teachkeras.layers.base import Layer
+from teachkeras.layers.layer_utils import sublayers
 from teachkeras.legacy import LEGACY_COMPILE_ARGUMENTS, LEGACY_FIT_ARGUMENTS  # importable from here, as before
 from teachkeras.models.trainer import Trainer
 from teachkeras.utils.summary_utils import print_summary
@@ -45,30 +46,26 @@ class Model(Trainer, Layer):
     """Base class of models: a Layer made of layers, trained by the methods of ``Trainer``
     (compile / fit / evaluate / predict).
 
-    Subclass it and define ``call(inputs, training=False)`` and ``backward(grad_outputs)`` (with
-    the layers assigned as attributes), or use ``Sequential``. ``Model(inputs, outputs)``, the
-    functional API, arrives in a later chapter.
+    Subclass it and define ``call(inputs, training=False)`` (with the layers assigned as
+    attributes) and, if you like, ``backward(grad_outputs)``; without one, chapter 08's tape
+    differentiates ``call``. Or use ``Sequential``. ``Model(inputs, outputs)``, the functional API,
+    arrives in a later chapter.
     """
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
             raise NotImplementedError(
                 "Model(inputs, outputs): the functional API is built in a later chapter; for now use "
-                "Sequential([...]) or subclass Model and define call() and backward()"
+                "Sequential([...]) or subclass Model and define call()"
             )
         Layer.__init__(self, **kwargs)
         Trainer.__init__(self)
 
     @property
     def layers(self):
-        """The model's layers: for a subclass, the Layer attributes in the order they were set."""
-        found = []
-        for value in vars(self).values():
-            if isinstance(value, Layer) and value is not self:
-                found.append(value)
-            elif isinstance(value, (list, tuple)):
-                found.extend(item for item in value if isinstance(item, Layer))
-        return found
+        """The model's layers: for a subclass, the Layer attributes in the order they were set
+        (a layer kept twice, shared, is listed once)."""
+        return sublayers(self)
 
     @property
     def trainable(self):

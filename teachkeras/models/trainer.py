@@ -26,8 +26,10 @@ import warnings
 import numpy as np
 
 from teachkeras import callbacks as callbacks_module
+from teachkeras import hooks
 from teachkeras import losses, metrics as metrics_module, optimizers
 from teachkeras.backend import RandomGenerator, to_numpy
+from teachkeras.layers.layer_utils import writes_its_backward
 from teachkeras.legacy import LEGACY_COMPILE_ARGUMENTS, LEGACY_FIT_ARGUMENTS
 from teachkeras.models.arguments import (COMPILE_ARGUMENTS, FIT_ARGUMENTS, check_batch_size, check_fit_arguments,
                                          check_verbose, reject_arguments)
@@ -131,9 +133,14 @@ class Trainer:
         self.backward(self.loss.backward(y_true, y_pred, sample_weight))
 
     def _train_step(self, x, y, sample_weight=None):
-        y_pred = self(x, training=True)
-        loss_value = float(self.loss(y, y_pred, sample_weight))
-        self._backward_from_loss(y, y_pred, sample_weight)
+        if self._needs_tape():  # chapter 08: the tape computes every weight's .grad
+            loss_value, y_pred = hooks.tape.train_step(self, x, y, sample_weight)
+        else:
+            y_pred = self(x, training=True)
+            loss_value = float(self.loss(y, y_pred, sample_weight))
+            if self.losses:  # a layer called add_loss: only the tape can add that to the gradient
+                return self._train_step(x, y, sample_weight)
+            self._backward_from_loss(y, y_pred, sample_weight)
         variables = self.trainable_weights
         self.optimizer.apply([variable.grad for variable in variables], variables)
         self._update_metrics(loss_value, y, y_pred, sample_weight)
@@ -141,9 +148,20 @@ class Trainer:
 
     def _test_step(self, x, y, sample_weight=None):
         y_pred = self(x, training=False)
-        loss_value = float(self.loss(y, y_pred, sample_weight))
+        loss_value = float(self.loss(y, y_pred, sample_weight)) + sum(float(loss) for loss in self.losses)
         self._update_metrics(loss_value, y, y_pred, sample_weight)
         return loss_value
+
+    def _needs_tape(self):
+        """True when the step has something without a hand-written derivative: a loss with only
+        ``call``, a layer or model with only ``call``, or losses added with ``add_loss``."""
+        has_gradient = getattr(self.loss, "has_gradient", lambda: True)()
+        if has_gradient and writes_its_backward(self) and not self.losses:
+            return False
+        if hooks.tape is None:
+            raise NotImplementedError("fit: this model or loss has no hand-written backward; "
+                                      "import teachkeras.autodiff (chapter 08) to differentiate it")
+        return True
 
     def _standardize_inputs(self, x, argument="x"):
         """``x`` as one array of the model's float type, converted once (not per batch)."""
