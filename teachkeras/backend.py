@@ -361,7 +361,14 @@ def to_device(x, device: str | None = None, dtype=None):
 def _special(x, name):
     """Elementwise ``erf`` / ``erfc``: torch's own for tensors; for numpy arrays scipy's when it is
     installed; else, for float32 and narrower, ``_erfc_float32`` (vectorized, within float32's
-    precision), and for float64 Python's ``math`` function entry by entry (exact, slower)."""
+    precision), and for float64 Python's ``math`` function entry by entry (exact, slower). An array
+    holder whose namespace has the function (chapter 08's traced array: the tape records it) is
+    handed to it; any other (a Variable) computes on its plain array."""
+    if isinstance(x, ArrayHolder):
+        space = namespace(x)
+        if hasattr(space, name):
+            return getattr(space, name)(x)
+        x = plain_array(x)
     if is_torch(x):
         return getattr(_torch().special, name)(x)
     x = np.asarray(x)

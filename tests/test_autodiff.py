@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from teachkeras import activations, ops
-from teachkeras.autodiff import GradientTape, TapeError, Value, grad, value_and_grad
-from teachkeras.layers import Dense
+from teachkeras.autodiff import GradientTape, TapeError, Tensor, Value, grad, value_and_grad
+from teachkeras.backend import erf, erfc, namespace
+from teachkeras.layers import Conv2D, Dense
 from teachkeras.testing import numerical_gradient
 
 torch = pytest.importorskip("torch")
@@ -76,7 +77,59 @@ CASES = [
     case("activations", lambda xp, a: activations.relu(a) + activations.sigmoid(a) + activations.tanh(a)
          + activations.softplus(a) + activations.silu(a) + activations.elu(a) + activations.leaky_relu(a)
          + activations.softsign(a) + activations.selu(a) + activations.gelu(a, approximate=True), (3, 4)),
+    case("erf-erfc", lambda xp, a: erf(a) * erfc(0.5 * a) + erfc(-a), (3, 4)),
+    case("gelu-exact", lambda xp, a: activations.gelu(a), (3, 4)),
+    # Writing into arrays: functional updates on the tape, in-place writes under torch's autograd.
+    case("setitem-into-zeros", lambda xp, a: write_into_zeros(xp, a) ** 2, (3, 4)),
+    case("setitem-overwrite-broadcast", lambda xp, a, b: overwrite(xp, a, b), (3, 4), (2,)),
+    case("setitem-mask-and-integers", lambda xp, a, b: overwrite_where(xp, a, b), (3, 4), (3, 4)),
+    case("iadd-windows-and-in-place-operators", lambda xp, a, b: add_windows(xp, a, b), (3, 4), (4,)),
+    case("creation-functions", lambda xp, a: made_arrays(xp, a), (3, 4)),
 ]
+
+
+def write_into_zeros(xp, a):
+    """Zeros around ``a`` (one row before, two after), written as numpy code pads."""
+    padded = xp.zeros((a.shape[0] + 3, a.shape[1]), dtype=a.dtype)
+    padded[1:-2] = a
+    return padded
+
+
+def overwrite(xp, a, b):
+    """A computed array, partly overwritten by a broadcast ``b``; ``a`` is used again afterwards."""
+    c = a * 1.5
+    c[:, 1:3] = b
+    c[0] = c[1] + b[0]           # a row of the new array, written into it (add saves no input: torch agrees)
+    return c * a
+
+
+def overwrite_where(xp, a, b):
+    c = a * b
+    c[a > 0] = 0.0               # a boolean mask from a traced comparison
+    c[[0, 2], 1] = b[1, 1:3]     # integer arrays
+    return c + a
+
+
+def add_windows(xp, a, b):
+    """Each row of ``a * b`` added into three windows, then the other in-place operators."""
+    total = xp.zeros((a.shape[0] + 2, a.shape[1]), dtype=a.dtype)
+    for offset in range(3):
+        total[offset:offset + a.shape[0]] += a * b * (offset + 1)
+    total -= b
+    total *= b
+    total /= 3.0
+    total **= 2
+    return total
+
+
+def made_arrays(xp, a):
+    """Arrays made by the namespace's creation functions, written into and computed with."""
+    z = xp.zeros_like(a)
+    z[..., 0] = a[..., 1]
+    eye = xp.eye(a.shape[0], dtype=a.dtype)
+    eye[0, 1] = a[0, 0]
+    return (z + xp.ones_like(a) * a + xp.full_like(a, 2.0) * a * a + eye @ a
+            + xp.full(a.shape, 0.5, dtype=a.dtype) * a + xp.arange(a.shape[1], dtype=a.dtype) * a)
 
 
 def make_inputs(shapes, kinds, seed):
@@ -252,6 +305,8 @@ def test_freed_tape_and_in_place_changes_are_detected():
             w += 1
         with pytest.raises(TapeError, match="in place"):
             w[0] = 2.0
+        with pytest.raises(TapeError, match="in place"):
+            namespace(w).maximum(w, 0.0, out=w)
 
 
 def test_targets_and_sources_that_are_not_on_the_tape():
@@ -278,3 +333,87 @@ def test_scalar_value_engine_matches_the_chain_rule():
     assert abs(b.grad - (f(2, -3 + step) - f(2, -3 - step)) / (2 * step)) < 1e-6
     c.backward()  # twice: same answer, gradients are reset first
     assert abs(a.grad - (f(2 + step, -3) - f(2 - step, -3)) / (2 * step)) < 1e-6
+
+
+# ---------------------------------------------------------------- writing into arrays on the tape
+
+def test_a_write_makes_a_new_array_and_keeps_what_earlier_nodes_saved():
+    def square_then_write(x):
+        y = x * 1.0
+        z = y * y                  # saves y for its VJP
+        alias = y
+        y[0] = 10.0                # the name y (and its alias) move on to a copy
+        assert alias is y and float(ops.convert_to_numpy(y)[0]) == 10.0
+        return ops.sum(z) + ops.sum(y)
+
+    with GradientTape() as tape:
+        x = tape.watch(np.array([1.0, 2.0, 3.0]))
+        saved = x * 1.0
+        before = saved.data
+        loss = square_then_write(x)
+    assert tape.gradient(loss, x).tolist() == [2.0, 5.0, 7.0]   # 2 * x + [0, 1, 1]
+    assert before.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_constants_are_not_on_the_tape_and_may_leave_it():
+    with GradientTape() as tape:
+        x = tape.watch(np.ones((2, 3)))
+        xp = namespace(x)
+        zeros = xp.zeros((2, 3), dtype=x.dtype)
+        assert isinstance(zeros, Tensor) and zeros.op == "constant" and zeros.tape is None
+        both = xp.ones_like(x) + zeros * 2            # constants alone: a constant, no node
+        assert isinstance(both, Tensor) and both.op == "constant"
+        assert np.asarray(both).tolist() == [[1.0] * 3] * 2 and float(xp.sum(both)) == 6.0  # leaving is fine
+        assert not tape.nodes
+        y = ops.sum(x * both)
+    assert [node.op for node in tape.nodes] == ["multiply", "sum"]
+    assert tape.gradient(y, x).tolist() == [[1.0] * 3] * 2
+    assert not isinstance(np.zeros(2) + 1, Tensor)  # no tape records: plain arrays as before
+    assert type(namespace(x).zeros(2)) is np.ndarray
+
+
+def test_out_argument_is_a_write_like_the_others():
+    a_plain, b_plain = np.array([[-1.0, 2.0], [0.5, -3.0]]), np.array([0.0, 1.0])
+    results = []
+    for use_out in (True, False):
+        with GradientTape() as tape:
+            a, b = tape.watch([a_plain, b_plain])
+            xp = namespace(a)
+            c = a * 2.0
+            if use_out:
+                assert xp.maximum(c, b, out=c) is c
+            else:
+                c = xp.maximum(c, b)
+            loss = ops.sum(c * c)
+        results.append(tape.gradient(loss, [a, b]))
+    for with_out, without in zip(*results):
+        np.testing.assert_array_equal(with_out, without)
+
+
+def test_writes_that_cannot_be_functional_updates_are_refused():
+    with GradientTape() as tape:
+        x = tape.watch(np.ones((3, 4)))
+        y = x * 2.0
+        with pytest.raises(TapeError, match="view of another one"):
+            y[1:][0] = 5.0                             # numpy would write into y; a copy would not
+        with pytest.raises(TapeError, match="view of another one"):
+            namespace(y).reshape(y, (4, 3))[0] = 1.0
+        plain = np.zeros((3, 4))
+        with pytest.raises(TapeError, match="off the tape"):
+            plain[0] = y[0]                            # a plain array cannot hold a traced one
+        with pytest.raises(TapeError, match="off the tape"):
+            plain += y
+        y[1:] += 1.0                                   # through y itself: fine
+    np.testing.assert_array_equal(y.data, [[2.0] * 4, [3.0] * 4, [3.0] * 4])
+
+
+def test_a_built_in_layer_stays_one_node():
+    """The layers' own writes (padding into zeros) run on plain arrays inside their one node."""
+    layer = Conv2D(2, 3, padding="same", dtype="float64")
+    layer.build_for((1, 5, 5, 2))
+    with GradientTape() as tape:
+        x = tape.watch(np.random.default_rng(0).normal(size=(1, 5, 5, 2)))
+        y = layer(x)
+        loss = ops.sum(y * y)
+    assert [node.op for node in tape.nodes] == [f"layer {layer.name}", "multiply", "sum"]
+    assert tape.gradient(loss, x).shape == (1, 5, 5, 2)

@@ -16,7 +16,7 @@ layers compute) or through an operator, run on the plain array and record a ``No
 [2.0, 4.0, 6.0]
 """
 
-__all__ = ['TapeError', 'Tensor', 'TracingNamespace', 'tracing_namespace', 'SHAPE_ONLY', 'record', 'Node', 'recording', 'GradientTape', 'value_and_grad', 'grad']
+__all__ = ['TapeError', 'Tensor', 'NOT_IN_THE_ARRAY_API', 'TracingNamespace', 'tracing_namespace', 'SHAPE_ONLY', 'CREATION', 'record', 'Node', 'recording', 'GradientTape', 'value_and_grad', 'grad']
 
 
 import math
@@ -25,8 +25,8 @@ import zlib
 
 import numpy as np
 
-from teachkeras.autodiff.vjps import NOT_DIFFERENTIABLE, VJPS, defvjp
-from teachkeras.backend import ArrayHolder, is_torch, namespace, to_numpy
+from teachkeras.autodiff.vjps import NOT_DIFFERENTIABLE, VJPS, defvjp, set_entries
+from teachkeras.backend import ArrayHolder, erf, erfc, is_torch, namespace, to_numpy
 from teachkeras.ops import unbroadcast
 from teachkeras.variables import Variable
 
@@ -38,7 +38,8 @@ class TapeError(RuntimeError):
 class Tensor(ArrayHolder):
     """A traced array: ``data`` (a numpy array or torch tensor), the ``tape`` recording what is
     computed from it, its number ``index`` on that tape and the ``op`` that made it ('watch' for a
-    watched array). Ops on it go through ``TracingNamespace``; see the module docstring."""
+    watched array). A constant (``op`` 'constant') has no tape and no index: no gradient is asked of
+    it. Ops on it go through ``TracingNamespace``; see the module docstring."""
 
     def __init__(self, data, tape, index, op):
         self.data = data
@@ -124,8 +125,8 @@ class Tensor(ArrayHolder):
         return bool(self.data)  # control flow (`if x > 0:`) reads the value; nothing to differentiate
 
     def _leave(self, how):
-        """The plain array, when the tape is not recording; while it records, an error naming ``how``."""
-        if self.tape.recording:
+        """The plain array, when the tape is not recording or this is a constant; else an error naming ``how``."""
+        if self.tape is not None and self.tape.recording:
             raise TapeError(
                 f"{how} takes a traced array (made by {self.op!r}) off the tape: the gradient cannot flow "
                 "through a plain number or numpy array. Compute with keras.ops or `xp = namespace(x)` functions; "
@@ -170,6 +171,37 @@ class Tensor(ArrayHolder):
             tensor._leave(f"torch.{name}")
         return function(*_plain(args), **_plain(kwargs or {}))
 
+    def __setitem__(self, key, value):
+        """``x[key] = value`` on the tape: a new node whose output is a copy of ``x`` with the entries
+        replaced (``vjps.set_entries``); this Tensor then stands for that copy."""
+        self._check_writable("x[key] = value")
+        self._become(record("setitem", set_entries, (self, value, key), {}))
+
+    def _become(self, new):
+        """Stand for ``new`` from now on (a Tensor; a plain array when no tape records any more)."""
+        if isinstance(new, Tensor):
+            self.data, self.tape, self.index, self.op = new.data, new.tape, new.index, new.op
+        else:
+            self.data = new
+
+    def _check_writable(self, how, into_view=True):
+        """Refuse a write into a watched array, or (``into_view``) into a view of another array."""
+        if self.op == "watch":
+            raise TapeError(
+                f"{how} on a watched array: it is a source of the gradient, so it cannot change in place (the tape "
+                "saved it for the backward pass). Compute a new array instead (x = x + 1, xp.where), or update "
+                "weights after tape.gradient()"
+            )
+        if into_view and _is_view(self.data):
+            raise TapeError(
+                f"{how} into a traced array that is a view of another one (a slice, a reshape): numpy would change "
+                "that array too, but on the tape a write makes a new array. Write into the array itself "
+                "(a[key] = value), or make a copy first (xp.asarray(x, copy=True))"
+            )
+
+
+NOT_IN_THE_ARRAY_API = {"erf": erf, "erfc": erfc}  # backend's functions, recorded like the others
+
 
 class TracingNamespace:
     """The array-API namespace of traced arrays: ``inner``'s functions, each recorded on the tape."""
@@ -179,11 +211,13 @@ class TracingNamespace:
         self.__name__ = f"teachkeras.autodiff[{inner.__name__}]"
 
     def __getattr__(self, name):
-        attribute = getattr(self.inner, name)
+        attribute = NOT_IN_THE_ARRAY_API.get(name) or getattr(self.inner, name)
         if not callable(attribute) or isinstance(attribute, type):  # a dtype or a constant
             return attribute
 
         def traced(*args, **kwargs):
+            if "out" in kwargs:  # numpy's out= writes into an array: see "Writing into an array"
+                return _write_out(kwargs.pop("out"), record(name, attribute, args, kwargs))
             return record(name, attribute, args, kwargs)
 
         traced.__name__ = name
@@ -201,8 +235,9 @@ def tracing_namespace(inner):
     return _NAMESPACES[inner.__name__]
 
 
-SHAPE_ONLY = {"zeros_like", "ones_like", "full_like", "empty_like", "isdtype", "finfo", "iinfo",
-              "result_type", "can_cast"}
+SHAPE_ONLY = {"isdtype", "finfo", "iinfo", "result_type", "can_cast"}
+CREATION = {"zeros", "ones", "full", "empty", "eye", "arange", "linspace", "zeros_like", "ones_like",
+            "full_like", "empty_like"}
 
 
 def _plain(x):
@@ -230,18 +265,23 @@ def _tensors(x):
 
 
 def record(op, function, args, kwargs):
-    """``function(*args, **kwargs)`` on plain arrays; recorded as ``op`` if a tape is recording."""
+    """``function(*args, **kwargs)`` on plain arrays; recorded as ``op`` if a tape is recording (a
+    constant if it makes a new array, or if its only traced arguments are constants)."""
     tensors = _tensors(list(args))
-    tapes = {id(tensor.tape): tensor.tape for tensor in tensors}
+    tapes = {id(tensor.tape): tensor.tape for tensor in tensors if tensor.tape is not None}
     if len(tapes) > 1:
         raise TapeError(f"{op}: its arguments come from {len(tapes)} different tapes; compute on one tape")
     if any(_tensors(value) for value in kwargs.values()):
         raise TapeError(f"{op}: pass traced arrays as positional arguments, not by keyword")
     output = function(*_plain(args), **_plain(kwargs))
-    tape = next(iter(tapes.values()), None)
-    if tape is None or not tape.recording or op in SHAPE_ONLY or not hasattr(output, "shape"):
+    if op in SHAPE_ONLY or not hasattr(output, "shape"):
         return output
-    return tape._add_node(op, output, args, kwargs)
+    tape = next(iter(tapes.values()), None)
+    if tape is not None and tape.recording and op not in CREATION:
+        return tape._add_node(op, output, args, kwargs)
+    if (tensors or op in CREATION) and recording():
+        return Tensor(output, None, None, "constant")  # made by the traced code: no gradient asked of it
+    return output
 
 
 class Node:
@@ -279,7 +319,7 @@ def _entry(x):
     if isinstance(x, Variable):
         x = x.value
     if isinstance(x, Tensor):
-        return (x.index, x.shape, x.dtype)
+        return None if x.tape is None else (x.index, x.shape, x.dtype)  # a constant gets no gradient
     if isinstance(x, (list, tuple)) and any(isinstance(one, (Tensor, Variable)) for one in x):
         return [_entry(one) for one in x]
     return None
@@ -473,21 +513,6 @@ _OPERATOR_OPS = {  # numpy ufuncs and torch methods behind `plain (op) traced`, 
 }
 
 
-def _refuse_in_place(name):
-    def refuse(self, *args):
-        raise TapeError(
-            f"{name} on a traced array: arrays on the tape cannot change in place (the tape saved them "
-            "for the backward pass). Compute a new array instead (x = x + 1, xp.where), or update "
-            "weights after tape.gradient()"
-        )
-    refuse.__name__ = name
-    return refuse
-
-
-for _name in ("__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__", "__imatmul__"):
-    setattr(Tensor, _name, _refuse_in_place(_name))
-
-
 def _accumulate(grads, entry, grad):
     """Add ``grad`` into ``grads`` for the traced array ``entry = (index, shape, dtype)``."""
     index, shape, dtype = entry
@@ -543,3 +568,42 @@ def grad(function, argnums=0):
     """``function``'s gradient with respect to argument ``argnums`` (see ``value_and_grad``)."""
     compute = value_and_grad(function, argnums)
     return lambda *args, **kwargs: compute(*args, **kwargs)[1]
+
+
+def _is_view(array):
+    """True when ``array`` shares another array's memory (numpy's ``base``, torch's ``_base``)."""
+    return getattr(array, "_base" if is_torch(array) else "base", None) is not None
+
+
+def _in_place(name, operation):
+    """``x op= y`` on the tape: ``x`` then stands for the new array ``x op y``, in ``x``'s dtype (as
+    numpy's in-place operators keep it)."""
+
+    def update(self, other):
+        self._check_writable(name, into_view=False)  # total[window] += v adds to a view, then writes total
+        new = operation(self, other)
+        if isinstance(new, Tensor) and new.dtype != self.dtype:
+            new = namespace(new).astype(new, self.dtype)
+        self._become(new)
+        return self
+
+    update.__name__ = name
+    return update
+
+
+def _write_out(out, result):
+    """``xp.f(..., out=out)``: ``out`` then stands for ``result``, as with ``+=``; returns ``out``."""
+    if not isinstance(out, Tensor):
+        out[...] = result                    # a plain array takes a plain result (a traced one refuses)
+        return out
+    out._check_writable("out=")
+    if isinstance(result, Tensor) and result.dtype != out.dtype:
+        result = namespace(result).astype(result, out.dtype)
+    out._become(result)
+    return out
+
+
+for _name, _operation in [("__iadd__", operator.add), ("__isub__", operator.sub), ("__imul__", operator.mul),
+                          ("__itruediv__", operator.truediv), ("__ipow__", operator.pow),
+                          ("__imatmul__", operator.matmul)]:
+    setattr(Tensor, _name, _in_place(_name, _operation))

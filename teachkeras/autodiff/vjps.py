@@ -17,7 +17,7 @@ argument's shape (``ops.unbroadcast``), so a rule may return the broadcast shape
 [1.0, 2.7183]
 """
 
-__all__ = ['VJPS', 'NOT_DIFFERENTIABLE', 'defvjp', 'matmul_vjps']
+__all__ = ['VJPS', 'NOT_DIFFERENTIABLE', 'defvjp', 'matmul_vjps', 'set_entries']
 
 
 import math
@@ -47,6 +47,8 @@ defvjp("tanh", lambda grad, output, x: grad * (1 - output * output))     # tanh'
 defvjp("sin", lambda grad, output, x: grad * namespace(x).cos(x))
 defvjp("cos", lambda grad, output, x: -grad * namespace(x).sin(x))
 defvjp("abs", lambda grad, output, x: grad * namespace(x).sign(x))       # 0 at 0, as torch
+defvjp("erf", lambda grad, output, x: grad * (2 / math.sqrt(math.pi)) * namespace(x).exp(-x * x))
+defvjp("erfc", lambda grad, output, x: grad * (-2 / math.sqrt(math.pi)) * namespace(x).exp(-x * x))
 
 
 def _log(x):
@@ -247,3 +249,26 @@ def _matmul_vjp(position):
 
 
 defvjp("matmul", _matmul_vjp(0), _matmul_vjp(1))
+
+
+def _copy(array):
+    """A new array with ``array``'s values (numpy's ``copy``, torch's ``clone``)."""
+    return array.clone() if is_torch(array) else array.copy()
+
+
+def set_entries(x, value, key):
+    """A copy of ``x`` with ``copy[key] = value``; ``x`` stays as it was (JAX's ``x.at[key].set(value)``)."""
+    written = _copy(x)
+    written[key] = value
+    return written
+
+
+def _setitem_value_vjp(grad, output, x, value, key):
+    picked = grad[key]                       # what reached the output from value
+    if picked.ndim < value.ndim:             # numpy drops a value's leading axes of length 1
+        picked = namespace(picked).reshape(picked, (1,) * (value.ndim - picked.ndim) + tuple(picked.shape))
+    return picked                            # the tape sums a broadcast value back to its shape
+
+
+defvjp("setitem", lambda grad, output, x, value, key: set_entries(grad, 0, key),  # overwritten: no gradient
+                  _setitem_value_vjp)
