@@ -89,7 +89,7 @@ def _pick(condition, grad, where_true):
 
 
 def _inside(x, low, high, dtype):
-    """1 where ``low <= x <= high`` (None: no bound), else 0, as clip's derivative (torch's)."""
+    """1 where ``low <= x <= high`` (None: no bound), else 0, as clip's derivative (at a bound it has none: we pass the gradient)."""
     xp = namespace(x)
     inside = xp.ones_like(x, dtype=dtype)
     if low is not None:

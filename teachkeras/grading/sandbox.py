@@ -92,11 +92,14 @@ def _python_folders() -> list[str]:
     return folders
 
 
-def _bwrap_arguments(values: dict, package: Path) -> list[str]:
+def _bwrap_arguments(values: dict, package: Path, tmp_mb: int = 512) -> list[str]:
     arguments = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user", "--uid", UID, "--gid", UID,
                  "--disable-userns", "--die-with-parent", "--new-session", "--clearenv"]
     for name, value in values.items():
         arguments += ["--setenv", name, value]
+    # The private /tmp first: bwrap mounts in order, so a Python or dataset folder that lives under
+    # /tmp (a virtualenv made there, say) is bound on top of it instead of being hidden by it.
+    arguments += ["--size", str(tmp_mb << 20), "--tmpfs", "/tmp"]
     arguments += ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64"):
         path = Path("/", name)
@@ -118,8 +121,7 @@ def command(program: str, config: str, sandboxed: bool, tmp_mb: int = 512, packa
     python = [sys.executable, "-I", "-c", program, config]
     if not sandboxed:
         return python
-    return (_bwrap_arguments(environment(), package or package_folder()) + ["--size", str(tmp_mb << 20), "--tmpfs", "/tmp", "--chdir", "/tmp", "--"]
-            + python)
+    return _bwrap_arguments(environment(), package or package_folder(), tmp_mb) + ["--chdir", "/tmp", "--"] + python
 
 
 @functools.lru_cache(maxsize=None)
