@@ -5,7 +5,8 @@
     python benchmarks/profile_step.py --steps 40                # a quicker look
 
 For each network (the notes' MLP of bench_mlp.py, Keras' convnet of bench_convnet.py) it trains
-``--steps`` steps with ``model.fit`` on synthetic data of MNIST's shape, timing per step:
+``--steps`` steps with ``model.fit`` on synthetic data of MNIST's shape, timing per step (and the
+MLP once more on its torch path, ``model.to("cpu")``: the same layer code on torch tensors):
 
 * forward matmuls / backward matmuls: the matrix products the Dense and Conv layers do, timed on
   their own at the same shapes (so they are what BLAS needs, wherever the layer calls it);
@@ -13,6 +14,9 @@ For each network (the notes' MLP of bench_mlp.py, Keras' convnet of bench_convne
   im2col copies) and the loss with its gradient;
 * optimizer: ``optimizer.apply``;
 * overhead: the rest of fit's step (batching, metrics, Python).
+
+On the torch path the two matmul parts are still numpy's times at the same shapes, so there the
+split between matmuls and elementwise work is approximate; the step time and the ratio are not.
 
 Beside it, the GEMM-bound limit: the step's floating-point operations in matrix products divided by
 the machine's measured sgemm rate (the best of a 2048 x 2048 float32 product). The fraction of the
@@ -42,7 +46,8 @@ PARTS = ("forward matmuls", "backward matmuls", "elementwise", "optimizer", "ove
 
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", choices=("mlp", "convnet", "both"), default="both")
+    parser.add_argument("--model", choices=("mlp", "convnet", "mlp-torch", "both"), default="both",
+                        help="both (default): mlp, convnet and mlp-torch (the MLP after model.to('cpu'))")
     parser.add_argument("--threads", choices=("default", "1", "both"), default="both",
                         help="BLAS and torch threads: the shell's defaults, one, or both settings (default)")
     parser.add_argument("--steps", type=int, default=None, help="steps timed (default: 200 MLP, 40 convnet)")
@@ -180,9 +185,13 @@ def torch_step_seconds(model_name, weights, images, targets, labels, steps):
 
 
 def profile(model_name, steps):
-    """One network's step, split; returns a dict of milliseconds and figures."""
-    model, images, targets, labels = build(model_name)
+    """One network's step, split; returns a dict of milliseconds and figures. ``mlp-torch`` is the
+    MLP moved to torch tensors on the CPU (``model.to("cpu")``): fit moves each batch there."""
+    network = "mlp" if model_name == "mlp-torch" else model_name
+    model, images, targets, labels = build(network)
     weights = model.get_weights()
+    if model_name == "mlp-torch":
+        model.to("cpu")
     clock = Clock()
     for layer in model.layers:
         clock.wrap(layer, "call", "layers", record_shapes=True)
@@ -210,7 +219,7 @@ def profile(model_name, steps):
     parts = {"forward matmuls": forward_gemm, "backward matmuls": backward_gemm,
              "elementwise": max(elementwise, 0.0), "optimizer": per_step.get("optimizer", 0.0),
              "overhead": max(total - measured, 0.0)}
-    torch_seconds = torch_step_seconds(model_name, weights, images, targets, labels, steps)
+    torch_seconds = torch_step_seconds(network, weights, images, targets, labels, steps)
     return {"model": model_name, "step_ms": total * 1e3, "parts_ms": {k: v * 1e3 for k, v in parts.items()},
             "gflop": flops / 1e9, "sgemm_gflops": rate / 1e9, "limit_ms": flops / rate * 1e3,
             "torch_step_ms": torch_seconds * 1e3}
@@ -235,8 +244,8 @@ def child(arguments):
     if os.environ.get("OPENBLAS_NUM_THREADS"):
         torch.set_num_threads(int(os.environ["OPENBLAS_NUM_THREADS"]))
     results = []
-    for name in (("mlp", "convnet") if arguments.model == "both" else (arguments.model,)):
-        steps = arguments.steps or (200 if name == "mlp" else 40)
+    for name in (("mlp", "convnet", "mlp-torch") if arguments.model == "both" else (arguments.model,)):
+        steps = arguments.steps or (40 if name == "convnet" else 200)
         results.append(profile(name, steps))
     results.append({"numpy": np.__version__, "torch": torch.__version__, "torch_threads": torch.get_num_threads()})
     print("RESULTS " + json.dumps(results))

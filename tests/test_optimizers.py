@@ -9,14 +9,16 @@
 """
 
 import math
+import types
 import warnings
 
 import numpy as np
 import pytest
 
 from teachkeras import optimizers
-from teachkeras.backend import to_numpy
+from teachkeras.backend import namespace, to_numpy
 from teachkeras.optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Nadam, RMSprop, schedules
+from teachkeras.optimizers.scratch import scratch
 from teachkeras.variables import Variable
 
 CLASSES = [SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Nadam]
@@ -415,6 +417,104 @@ def test_same_code_on_torch_tensors(case):
             np.testing.assert_allclose(tensor_result, array_result, rtol=rtol, atol=1e-7 if dtype == "float32" else 0)
         slots = [value for name, value in optimizer.variables if name not in ("iterations", "u_product")]
         assert all(isinstance(slot, torch.Tensor) for slot in slots)
+
+
+# ---------------------------------------------------------------- work arrays: the formula, to the last bit
+# The package's RMSprop and Adam write their intermediates into reused work arrays
+# (teachkeras.optimizers.scratch). Chapter 06 shows the rules as formulas; these are those formulas,
+# the oracle the package's update_step must match bit for bit.
+
+
+def rmsprop_formula(self, gradient, variable, learning_rate):
+    xp = namespace(gradient)
+    velocity = self.slot(variable, "velocity")
+    velocity *= self.rho
+    velocity += (1 - self.rho) * gradient * gradient
+    if self.centered:
+        average_gradient = self.slot(variable, "average_gradient")
+        average_gradient *= self.rho
+        average_gradient += (1 - self.rho) * gradient
+        denominator = velocity - average_gradient * average_gradient + self.epsilon
+    else:
+        denominator = velocity + self.epsilon
+    increment = learning_rate * gradient / xp.sqrt(denominator)
+    if self.momentum:
+        velocity_of_steps = self.slot(variable, "momentum")
+        velocity_of_steps *= self.momentum
+        velocity_of_steps += increment
+        variable.value -= velocity_of_steps
+    else:
+        variable.value -= increment
+
+
+def adam_formula(self, gradient, variable, learning_rate):
+    xp = namespace(gradient)
+    step = self.iterations + 1
+    alpha = learning_rate * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
+    m = self.slot(variable, "momentum")
+    v = self.slot(variable, "velocity")
+    m += (gradient - m) * (1 - self.beta_1)
+    v += (gradient * gradient - v) * (1 - self.beta_2)
+    if self.amsgrad:
+        v_hat = self.slot(variable, "velocity_hat")
+        v_hat[...] = xp.maximum(v_hat, v)
+        v = v_hat
+    variable.value -= alpha * m / (xp.sqrt(v) + self.epsilon)
+
+
+FORMULA_CASES = {
+    "rmsprop": (lambda: RMSprop(0.01), rmsprop_formula),
+    "rmsprop_centered": (lambda: RMSprop(0.01, centered=True), rmsprop_formula),
+    "rmsprop_momentum": (lambda: RMSprop(0.01, momentum=0.9), rmsprop_formula),
+    "rmsprop_centered_momentum": (lambda: RMSprop(0.01, centered=True, momentum=0.5), rmsprop_formula),
+    "rmsprop_clipnorm_decay": (lambda: RMSprop(0.01, clipnorm=1.0, weight_decay=0.1), rmsprop_formula),
+    "adam": (lambda: Adam(0.01), adam_formula),
+    "adam_amsgrad": (lambda: Adam(0.01, amsgrad=True), adam_formula),
+    "adamw": (lambda: AdamW(0.01), adam_formula),
+    "adam_schedule": (lambda: Adam(schedules.ExponentialDecay(0.01, 2, 0.5)), adam_formula),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORMULA_CASES))
+@pytest.mark.parametrize("backend, dtype", [("numpy", "float32"), ("numpy", "float64"), ("torch", "float32"),
+                                            ("torch", "float64")])
+def test_work_arrays_give_the_formula_to_the_last_bit(case, backend, dtype):
+    to_array = np.asarray if backend == "numpy" else pytest.importorskip("torch").as_tensor
+    make, formula = FORMULA_CASES[case]
+    package = make()
+    oracle = make()
+    oracle.update_step = types.MethodType(formula, oracle)
+    rng = np.random.default_rng(0)
+    shapes = [(6, 5), (5,)]
+    starts = [rng.normal(size=shape).astype(dtype) for shape in shapes]
+    gradients = [[rng.normal(scale=scale, size=shape).astype(dtype) for shape in shapes]
+                 for scale in (1e-3, 1.0, 3.0, 1e-2, 0.5, 2.0)]
+    results = []
+    for optimizer in (package, oracle):
+        weights = [Variable(to_array(start.copy()), name=f"w{index}") for index, start in enumerate(starts)]
+        for step_gradients in gradients:
+            optimizer.apply([to_array(gradient) for gradient in step_gradients], weights)
+        results.append([to_numpy(weight.value) for weight in weights])
+        results.append([to_numpy(value) for name, value in optimizer.variables if name != "iterations"])
+    package_weights, package_slots, oracle_weights, oracle_slots = results
+    for ours, expected in zip(package_weights + package_slots, oracle_weights + oracle_slots):
+        assert ours.dtype == expected.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(ours, expected)
+
+
+def test_work_arrays_are_reused_and_follow_the_variable():
+    torch = pytest.importorskip("torch")
+    optimizer = RMSprop(0.01)
+    weight = Variable(np.ones((3, 2), dtype="float32"), name="w")
+    optimizer.apply([np.ones((3, 2), dtype="float32")], [weight])
+    first = scratch(optimizer, weight, 2)
+    optimizer.apply([np.ones((3, 2), dtype="float32")], [weight])
+    assert all(again is before for again, before in zip(scratch(optimizer, weight, 2), first))
+    assert all(isinstance(array, np.ndarray) and array.dtype == np.float32 for array in first)
+    assert "_scratch" not in [name for name, _ in optimizer.variables]  # not state: never saved
+    weight.value = torch.as_tensor(weight.value)                      # the variable moved to torch
+    assert all(isinstance(array, torch.Tensor) for array in scratch(optimizer, weight, 2))
+    assert scratch(optimizer, weight, 1)[0].shape == (3, 2)
 
 
 # ---------------------------------------------------------------- state, names and configs

@@ -121,6 +121,56 @@ def test_max_pooling_gradient_goes_to_one_winner_on_ties():
     assert grad[0, :, 0].tolist() == [10.0, 0.0, 0.0, 20.0]
 
 
+def first_winner_gradient(inputs, pool_size, strides, padding, grad):
+    """The max pooling input gradient found by comparison, channels_last: each output's gradient
+    goes to the first cell of its window (in C order of the taps) that equals the window's max.
+    The layer finds the winners in its forward pass instead; this is the rule it must match."""
+    rank = inputs.ndim - 2
+    strides = strides or pool_size
+    paddings = [padding_amounts(length, size, padding, stride)
+                for length, size, stride in zip(inputs.shape[1:-1], pool_size, strides)]
+    padded = np.pad(inputs, [(0, 0), *paddings, (0, 0)], constant_values=-np.inf)
+    result = np.zeros_like(padded)
+    for index in np.ndindex(*grad.shape[:-1]):
+        batch, position = index[0], index[1:]
+        corner = [place * stride for place, stride in zip(position, strides)]
+        window = tuple(slice(start, start + size) for start, size in zip(corner, pool_size))
+        cells = padded[(batch, *window)].reshape(-1, inputs.shape[-1])         # (taps, channels)
+        first = np.argmax(cells == cells.max(axis=0), axis=0)                  # first tap at the max
+        for channel, tap in enumerate(first):
+            offset = np.unravel_index(tap, pool_size)
+            cell = tuple(start + step for start, step in zip(corner, offset))
+            result[(batch, *cell, channel)] += grad[(*index, channel)]
+    inner = tuple(slice(before, before + length) for (before, _), length in zip(paddings, inputs.shape[1:-1]))
+    return result[(slice(None), *inner, slice(None))]
+
+
+@pytest.mark.parametrize("rank, pool_size, strides, padding", [
+    (1, (2,), None, "valid"), (1, (3,), 1, "same"), (2, (2, 2), None, "valid"), (2, (3, 2), 1, "same"),
+    (2, (2, 2), 1, "valid"), (3, (2, 3, 2), 2, "same"),
+])
+def test_max_pooling_gradient_matches_the_first_winner_rule_with_many_ties(rank, pool_size, strides, padding):
+    rng = np.random.default_rng(1)
+    # ReLU-like inputs: many exact zeros, so most windows have tied maxima; small integers add more ties.
+    inputs = np.maximum(rng.integers(-3, 3, size=(2, *SPATIAL[rank], 4)), 0).astype("float32")
+    layer = getattr(layers, f"MaxPooling{rank}D")(pool_size, strides=strides, padding=padding)
+    outputs = layer(inputs)
+    grad = rng.integers(1, 100, size=outputs.shape).astype("float32")  # integers: sums are exact in any order
+    expected = first_winner_gradient(inputs, pool_size, layer.strides, padding, grad)
+    np.testing.assert_array_equal(layer.backward(grad), expected)
+    assert layer.winning_tap.dtype == np.uint8 and layer.winning_tap.shape == outputs.shape
+
+
+def test_max_pooling_with_more_taps_than_a_byte_counts():
+    layer = layers.MaxPooling2D((17, 17))                              # 289 taps: not numbered in a byte
+    inputs = np.zeros((1, 17, 17, 1), dtype="float32")
+    inputs[0, 16, 16, 0] = 1.0                                         # the last tap, number 288, wins
+    layer(inputs)
+    grad = layer.backward(np.ones((1, 1, 1, 1), dtype="float32"))
+    assert layer.winning_tap.dtype == np.int32 and int(layer.winning_tap[0, 0, 0, 0]) == 288
+    assert grad[0, 16, 16, 0] == 1.0 and grad.sum() == 1.0
+
+
 def test_average_pooling_same_excludes_padding():
     layer = layers.AveragePooling2D(2, strides=1, padding="same")
     outputs = layer(np.ones((1, 3, 3, 1), dtype="float32"))

@@ -113,10 +113,10 @@ class BasePooling(Layer):
         self.windows = tap_windows(self.pool_size, self.strides, (1,) * self.rank, output_shape)
         # One pass per tap over output-sized arrays: a running max (or sum) of the strided slices.
         outputs = self.padded[self.windows[0]]
-        for window in self.windows[1:]:
-            if self.mode == "max":
-                outputs = xp.maximum(outputs, self.padded[window])
-            else:
+        if self.mode == "max":
+            outputs, self.winning_tap = self.running_max(outputs)
+        else:
+            for window in self.windows[1:]:
                 outputs = outputs + self.padded[window]
         if self.mode == "average":
             self.counts = self.cells_per_window(inputs, output_shape)         # (1, *output, 1) or a number
@@ -133,20 +133,30 @@ class BasePooling(Layer):
         padded = pad_spatial(ones, self.paddings)
         return sum(padded[window] for window in self.windows[1:]) + padded[self.windows[0]]
 
+    def running_max(self, outputs):
+        """Each window's max, from ``outputs`` (tap 0's cells), and which tap holds it, the first on
+        a tie: ``(batch, *output, channels)`` integers."""
+        xp = namespace(outputs)
+        index_type = xp.uint8 if len(self.windows) <= 256 else xp.int32
+        winning_tap = xp.zeros(outputs.shape, dtype=index_type, device=array_api_compat.device(outputs))
+        for tap, window in enumerate(self.windows[1:], start=1):
+            new_outputs = xp.maximum(outputs, self.padded[window])
+            grew = new_outputs > outputs                  # this tap is strictly larger: a tie stays
+            # winning_tap[grew] = tap, without boolean indexing (slow in numpy): taps come in
+            # increasing order, so where this one grew the max, its number is the largest so far.
+            winning_tap = xp.maximum(winning_tap, xp.astype(grew, index_type) * tap)
+            outputs = new_outputs
+        return outputs, winning_tap
+
     def max_backward(self, grad):
         """The padded input's gradient for max pooling, from ``grad`` (batch, *output, channels)."""
-        xp = namespace(grad)
         grad_padded = zeros_like_shape(grad, self.padded.shape)
-        # The gradient goes to the cell that holds the max; on a tie, to the first such tap.
-        unclaimed = xp.ones(grad.shape, dtype=xp.bool, device=array_api_compat.device(grad))
-        for window in self.windows:
-            winner = self.padded[window] == self.outputs
-            winner &= unclaimed
-            unclaimed ^= winner
+        for tap, window in enumerate(self.windows):
+            share = grad * (self.winning_tap == tap)     # the gradient where this tap won, else 0
             if self.overlapping:
-                grad_padded[window] += grad * winner
-            else:                                # each cell is in one window: no sum needed
-                grad_padded[window] = grad * winner
+                grad_padded[window] += share
+            else:                                        # each cell is in one window: no sum needed
+                grad_padded[window] = share
         return grad_padded
 
     def average_backward(self, grad):

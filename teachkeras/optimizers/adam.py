@@ -11,6 +11,7 @@ import math
 
 from teachkeras.backend import namespace
 from teachkeras.optimizers.base import Optimizer
+from teachkeras.optimizers.scratch import scratch
 from teachkeras.validation import check_number
 
 
@@ -62,10 +63,20 @@ class Adam(Optimizer):
         alpha = learning_rate * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
         m = self.slot(variable, "momentum")
         v = self.slot(variable, "velocity")
-        m += (gradient - m) * (1 - self.beta_1)
-        v += (gradient * gradient - v) * (1 - self.beta_2)
+        work, increment = scratch(self, variable, 2)          # made once, reused every step
+        xp.subtract(gradient, m, out=work)
+        work *= 1 - self.beta_1
+        m += work                                             # m = m + (g - m) * (1 - beta_1)
+        xp.multiply(gradient, gradient, out=work)
+        work -= v
+        work *= 1 - self.beta_2
+        v += work                                             # v = v + (g * g - v) * (1 - beta_2)
         if self.amsgrad:
             v_hat = self.slot(variable, "velocity_hat")
-            v_hat[...] = xp.maximum(v_hat, v)
+            xp.maximum(v_hat, v, out=v_hat)
             v = v_hat
-        variable.value -= alpha * m / (xp.sqrt(v) + self.epsilon)
+        xp.sqrt(v, out=work)
+        work += self.epsilon
+        xp.multiply(m, alpha, out=increment)
+        increment /= work                                     # alpha * m / (sqrt(v) + epsilon)
+        variable.value -= increment

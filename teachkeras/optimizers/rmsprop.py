@@ -9,6 +9,7 @@ __all__ = ['RMSprop']
 
 from teachkeras.backend import namespace
 from teachkeras.optimizers.base import Optimizer
+from teachkeras.optimizers.scratch import scratch
 from teachkeras.validation import check_number
 
 
@@ -61,16 +62,24 @@ class RMSprop(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         xp = namespace(gradient)
         velocity = self.slot(variable, "velocity")
+        work, increment = scratch(self, variable, 2)          # made once, reused every step
+        xp.multiply(gradient, 1 - self.rho, out=work)
+        work *= gradient
         velocity *= self.rho
-        velocity += (1 - self.rho) * gradient * gradient
+        velocity += work                                      # velocity = rho * velocity + (1 - rho) * g * g
         if self.centered:
             average_gradient = self.slot(variable, "average_gradient")
             average_gradient *= self.rho
-            average_gradient += (1 - self.rho) * gradient
-            denominator = velocity - average_gradient * average_gradient + self.epsilon
+            xp.multiply(gradient, 1 - self.rho, out=work)
+            average_gradient += work                          # average_gradient = rho * ... + (1 - rho) * g
+            xp.multiply(average_gradient, average_gradient, out=work)
+            xp.subtract(velocity, work, out=work)
+            work += self.epsilon                              # velocity - average_gradient ** 2 + epsilon
         else:
-            denominator = velocity + self.epsilon
-        increment = learning_rate * gradient / xp.sqrt(denominator)
+            xp.add(velocity, self.epsilon, out=work)          # velocity + epsilon
+        xp.sqrt(work, out=work)
+        xp.multiply(gradient, learning_rate, out=increment)
+        increment /= work                                     # learning_rate * g / sqrt(denominator)
         if self.momentum:
             velocity_of_steps = self.slot(variable, "momentum")
             velocity_of_steps *= self.momentum
