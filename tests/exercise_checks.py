@@ -27,6 +27,15 @@ class Exercise:
     solution: str  # the solution cell's source, markers included
     tests: str     # the tests cell's source
 
+    @property
+    def answer(self):
+        """The book's answer: the lines between the markers, dedented (so a test can run the
+        notebook's own answer instead of keeping a copy of it)."""
+        lines = self.solution.splitlines()
+        begin = next(i for i, line in enumerate(lines) if line.strip() == BEGIN)
+        end = next(i for i, line in enumerate(lines) if line.strip() == END)
+        return textwrap.dedent("\n".join(lines[begin + 1:end]))
+
 
 def _source(cell):
     return cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])

@@ -47,14 +47,7 @@ def test_the_notebook_has_three_exercises_and_the_first_is_the_exported_unbroadc
 
 # ---------------------------------------------------------------- 1: unbroadcast's two sums
 
-UNBROADCAST_RIGHT = """
-if added:
-    grad = sum(grad, axis=tuple(range(added)))
-stretched = tuple(axis for axis, length in enumerate(shape) if length == 1 and grad.shape[axis] != 1)
-if stretched:
-    grad = sum(grad, axis=stretched, keepdims=True)
-return grad
-"""
+UNBROADCAST_RIGHT = exercises(NOTEBOOK)[0].answer  # the notebook's own answer, not a copy of it
 
 UNBROADCAST_WRONG = {
     "only the added leading axes (the bias habit)": """

@@ -86,14 +86,7 @@ def test_exercise_1_wrong_answers_fail(mistake):
 
 # ---------------------------------------------------------------- 2: tap_windows
 
-TAP_WINDOWS_RIGHT = """
-windows = []
-for tap in itertools.product(*(range(size) for size in kernel_size)):
-    spatial = tuple(slice(offset * dilation, offset * dilation + stride * (length - 1) + 1, stride)
-                    for offset, dilation, stride, length in zip(tap, dilation_rate, strides, output_shape))
-    windows.append((slice(None), *spatial, slice(None)))
-return windows
-"""
+TAP_WINDOWS_RIGHT = exercises(NOTEBOOK)[1].answer  # the notebook's own answer, not a copy of it
 
 TAP_WINDOWS_WRONG = {
     "dilation forgotten": TAP_WINDOWS_RIGHT.replace(

@@ -46,17 +46,7 @@ def chapter():
 
 # ---------------------------------------------------------------- exercise 1: Adadelta's rule
 
-ADADELTA_RIGHT = """
-xp = namespace(gradient)
-accumulated_grad = self.slot(variable, "accumulated_grad")
-accumulated_delta_var = self.slot(variable, "accumulated_delta_var")
-accumulated_grad *= self.rho
-accumulated_grad += (1 - self.rho) * gradient * gradient
-delta = -xp.sqrt(accumulated_delta_var + self.epsilon) * gradient / xp.sqrt(accumulated_grad + self.epsilon)
-accumulated_delta_var *= self.rho
-accumulated_delta_var += (1 - self.rho) * delta * delta
-variable.value += learning_rate * delta
-"""
+ADADELTA_RIGHT = exercises(NOTEBOOK)[0].answer  # the notebook's own answer, not a copy of it
 
 ADADELTA_WRONG = {
     "epsilon outside the roots (Keras 2 style)": ADADELTA_RIGHT.replace(
