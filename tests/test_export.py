@@ -326,3 +326,24 @@ def test_add_to_class_takes_properties_and_static_methods():
         return 1
 
     assert Box().doubled == 6 and Box.unit() == 1
+
+
+def test_exporting_one_notebook_leaves_the_other_modules_alone(tmp_path):
+    other = ["#| default_exp other", "#| export\ndef g():\n    return 2"]
+    root = make_repo(tmp_path, {"01_tools": CHAPTER, "02_other": other})
+    assert run(root)[0] == 0
+    mine, theirs = root / "teachkeras" / "tools.py", root / "teachkeras" / "other.py"
+    mine.write_text(mine.read_text().replace("return x * x", "return x ** 2"))
+    theirs.write_text(theirs.read_text().replace("return 2", "return 3"))  # someone else's work in progress
+    out = io.StringIO()
+    assert export.run(root, out=out, only={"notebooks/01_tools.ipynb"}) == 0
+    assert "x * x" in mine.read_text() and "return 3" in theirs.read_text()
+    out = io.StringIO()
+    assert export.run(root, check=True, out=out, only={"notebooks/01_tools.ipynb"}) == 0, out.getvalue()
+    assert export.run(root, check=True, out=io.StringIO()) == 1  # the whole check still sees the other
+    out = io.StringIO()
+    assert export.run(root, out=out, only={"notebooks/09_missing.ipynb"}) == 1
+    assert "notebooks/09_missing.ipynb: expected notebooks under" in out.getvalue()
+    result = subprocess.run([sys.executable, str(EXPORTER), "--root", str(root), str(root / "notebooks" / "02_other.ipynb")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and "wrote teachkeras/other.py" in result.stdout and "tools.py" not in result.stdout

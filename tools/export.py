@@ -4,6 +4,7 @@ Usage::
 
     python tools/export.py            # regenerate teachkeras/ from notebooks/
     python tools/export.py --check    # exit 1, with a diff, if anything differs
+    python tools/export.py notebooks/05_conv1d_vs_conv2d.ipynb   # only that notebook's modules
 
 The exporter is a script beside the package, not part of it: it never imports ``teachkeras``, so it
 still runs when the package it writes is broken (a syntax error in a generated module, a missing
@@ -385,8 +386,11 @@ def _generated_files(package: Path) -> dict[Path, str]:
     return found
 
 
-def run(root: Path, check: bool = False, out=sys.stdout) -> int:
-    """Export (or check) every notebook under ``root/notebooks`` into ``root/teachkeras``."""
+def run(root: Path, check: bool = False, out=sys.stdout, only=None) -> int:
+    """Export (or check) every notebook under ``root/notebooks`` into ``root/teachkeras``; with
+    ``only`` (notebook paths relative to ``root``, e.g. ``{"notebooks/05_conv1d_vs_conv2d.ipynb"}``),
+    write or check just the modules those notebooks feed. Every notebook is still read, so a module
+    claimed by two notebooks is caught either way."""
     root = Path(root)
     package = root / "teachkeras"
     notebooks = sorted(path for path in (root / "notebooks").glob("*.ipynb"))
@@ -402,8 +406,16 @@ def run(root: Path, check: bool = False, out=sys.stdout) -> int:
     except ExportError as error:
         print(f"export: {error}", file=out)
         return 1
-    too_long = [message for module in modules.values() for message in long_cells(module)]
     generated = _generated_files(package)
+    if only is not None:
+        unknown = sorted(set(only) - {path.relative_to(root).as_posix() for path in notebooks})
+        if unknown:
+            print(f"export: {', '.join(unknown)}: expected notebooks under {root / 'notebooks'}", file=out)
+            return 1
+        modules = {name: module for name, module in modules.items() if module.notebook in only}
+        texts = {package / module.path: texts[package / module.path] for module in modules.values()}
+        generated = {path: notebook for path, notebook in generated.items() if notebook in only}
+    too_long = [message for module in modules.values() for message in long_cells(module)]
     hand_written = [path for path in texts if path.exists() and path not in generated]
     if hand_written:
         for path in hand_written:
@@ -452,9 +464,20 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python tools/export.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="fail with a diff instead of writing")
     parser.add_argument("--root", default=None, help="the repository (default: the one holding this package)")
+    parser.add_argument("notebooks", nargs="*",
+                        help="only these notebooks' modules (default: all); others working in the tree keep theirs")
     arguments = parser.parse_args(argv)
     root = Path(arguments.root) if arguments.root else Path(__file__).resolve().parent.parent
-    return run(root, check=arguments.check)
+    only = None
+    if arguments.notebooks:
+        only = set()
+        for name in arguments.notebooks:
+            path = Path(name).resolve()
+            try:
+                only.add(path.relative_to(root.resolve()).as_posix())
+            except ValueError:
+                only.add(name)  # reported as unknown by run()
+    return run(root, check=arguments.check, only=only)
 
 
 if __name__ == "__main__":
