@@ -16,3 +16,12 @@ def _fresh_seeded_session():
     backend.set_floatx(settings[0])
     backend.set_epsilon(settings[1])
     backend.set_image_data_format(settings[2])
+
+
+@pytest.fixture(scope="module")
+def keras():
+    """Keras 3 as the oracle (the dev extra installs it; the root conftest selects the torch backend)."""
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("the Keras oracle runs with KERAS_BACKEND=torch")
+    return keras

@@ -31,11 +31,6 @@ def points(shape=(4, 6), seed=0, scale=2.5):
 
 
 @pytest.fixture(scope="module")
-def keras():
-    return pytest.importorskip("keras")  # tests/conftest.py selects the torch backend
-
-
-@pytest.fixture(scope="module")
 def torch():
     return pytest.importorskip("torch")
 

@@ -24,14 +24,6 @@ def fresh_names():
     tk.utils.set_random_seed(0)
 
 
-@pytest.fixture(scope="module")
-def keras():
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "torch":
-        pytest.skip("the Keras oracle runs with KERAS_BACKEND=torch")
-    return keras
-
-
 def data(samples=24, features=4, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(samples, features)).astype("float32")

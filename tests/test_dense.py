@@ -24,11 +24,6 @@ def fresh_names():
     clear_session()
 
 
-@pytest.fixture(scope="module")
-def keras():
-    return pytest.importorskip("keras")  # tests/conftest.py selects the torch backend
-
-
 def inputs(shape=(5, 3), seed=0):
     return np.random.default_rng(seed).normal(size=shape).astype("float32")
 

@@ -309,14 +309,6 @@ SCHEDULE_CASES = {
 KERAS_CASES.update(SCHEDULE_CASES)
 
 
-@pytest.fixture(scope="module")
-def keras():
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "torch":
-        pytest.skip("the Keras oracle runs with KERAS_BACKEND=torch")
-    return keras
-
-
 def run_keras(keras, optimizer, dtype="float64", exclude_bias=False):
     kernel = keras.Variable(KERNEL.astype(dtype), dtype=dtype, name="kernel")
     bias = keras.Variable(BIAS.astype(dtype), dtype=dtype, name="bias")
