@@ -22,7 +22,7 @@ to the activation's input: ``probabilities - targets``.
 0.1
 """
 
-__all__ = ['EPSILON', 'mean_squared_error', 'mean_absolute_error', 'mean_absolute_percentage_error', 'mean_squared_logarithmic_error', 'hinge', 'squared_hinge', 'binary_crossentropy', 'categorical_crossentropy', 'labels_checked', 'largest_label', 'check_class_labels', 'sparse_categorical_crossentropy', 'kl_divergence', 'poisson', 'cosine_similarity', 'REDUCTIONS', 'Loss', 'LossFunctionWrapper', 'MeanSquaredError', 'MeanAbsoluteError', 'MeanAbsolutePercentageError', 'MeanSquaredLogarithmicError', 'Hinge', 'SquaredHinge', 'BinaryCrossentropy', 'CategoricalCrossentropy', 'SparseCategoricalCrossentropy', 'KLDivergence', 'Poisson', 'CosineSimilarity', 'ALL', 'CLASSES', 'LEGACY_NAMES', 'get', 'as_loss', 'serialize']
+__all__ = ['EPSILON', 'mean_squared_error', 'mean_absolute_error', 'mean_absolute_percentage_error', 'mean_squared_logarithmic_error', 'hinge', 'squared_hinge', 'binary_crossentropy', 'categorical_crossentropy', 'labels_checked', 'largest_label', 'check_class_labels', 'sparse_categorical_crossentropy', 'kl_divergence', 'poisson', 'cosine_similarity', 'REDUCTIONS', 'Loss', 'LossFunctionWrapper', 'MeanSquaredError', 'MeanAbsoluteError', 'MeanAbsolutePercentageError', 'MeanSquaredLogarithmicError', 'Hinge', 'SquaredHinge', 'BinaryCrossentropy', 'CategoricalCrossentropy', 'SparseCategoricalCrossentropy', 'KLDivergence', 'Poisson', 'CosineSimilarity', 'ALL', 'CLASSES', 'get', 'as_loss', 'serialize']
 
 
 import contextlib
@@ -712,10 +712,6 @@ CLASSES = {
                 Hinge, SquaredHinge, BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
                 KLDivergence, Poisson, CosineSimilarity)
 }
-
-
-# The Keras 1/2 names (teachkeras.legacy.LEGACY_LOSS_NAMES) under the name this module gave them first.
-LEGACY_NAMES = LEGACY_LOSS_NAMES
 
 
 def get(identifier):
