@@ -10,6 +10,7 @@ import pytest
 
 import teachkeras as tk
 from teachkeras import callbacks
+from teachkeras.utils import progbar
 from teachkeras.backend import clear_session, set_random_seed
 
 HOOKS = ["on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
@@ -208,9 +209,9 @@ def test_logged_numbers_are_formatted_as_keras_formats_them(capsys, value, verbo
     keras.utils.Progbar(1, verbose=verbose).update(1, values=[("v", value)], finalize=True)
     theirs = final_lines(capsys.readouterr().out)[-1]  # verbose=1 writes '\r' and '\n' its own way
     stream = io.StringIO()
-    callbacks.Progbar(1, verbose=verbose, stream=stream).update(1, {"v": value}, finalize=True)
+    progbar.Progbar(1, verbose=verbose, stream=stream).update(1, {"v": value}, finalize=True)
     ours = final_lines(stream.getvalue())[-1]
-    assert theirs.endswith(" - v: " + callbacks.format_value(value, verbose))
+    assert theirs.endswith(" - v: " + progbar.format_value(value, verbose))
     assert ours == theirs
 
 
@@ -228,7 +229,7 @@ def test_evaluate_and_predict_output_has_keras_shape(capsys):
 
 def test_progbar_redraws_in_place_when_interactive():
     stream = io.StringIO()
-    bar = callbacks.Progbar(target=4, stream=stream, interval=0.0)
+    bar = progbar.Progbar(target=4, stream=stream, interval=0.0)
     bar.dynamic = True
     for step in range(1, 5):
         bar.update(step, {"loss": 0.5})
@@ -240,7 +241,7 @@ def test_progbar_redraws_in_place_when_interactive():
 
 def test_progbar_throttles_redraws():
     stream = io.StringIO()
-    bar = callbacks.Progbar(target=1000, stream=stream, interval=60.0)
+    bar = progbar.Progbar(target=1000, stream=stream, interval=60.0)
     bar.dynamic = True
     for step in range(1, 1001):
         bar.update(step, {"loss": 0.5})
@@ -249,7 +250,7 @@ def test_progbar_throttles_redraws():
 
 def test_progbar_writes_only_final_lines_to_a_file():
     stream = io.StringIO()
-    bar = callbacks.Progbar(target=3, stream=stream, interval=0.0)
+    bar = progbar.Progbar(target=3, stream=stream, interval=0.0)
     for step in range(1, 4):
         bar.update(step, {"accuracy": 0.25, "loss": 0.00042})
     assert "\r" not in stream.getvalue()
@@ -258,7 +259,7 @@ def test_progbar_writes_only_final_lines_to_a_file():
 
 def test_progbar_verbose_2_line():
     stream = io.StringIO()
-    bar = callbacks.Progbar(target=5, stream=stream, verbose=2)
+    bar = progbar.Progbar(target=5, stream=stream, verbose=2)
     for step in range(1, 6):
         bar.update(step, {"loss": 1.1179})
     assert DURATION.sub("T", stream.getvalue()) == "5/5 - T - T - loss: 1.1179\n"

@@ -1,0 +1,11 @@
+"""Metrics, as in ``keras.metrics``: ``teachkeras.metrics.Accuracy``, ``get("mae")``, ...
+
+Each chapter's metrics live in a module of their own (chapter 04: ``metrics.base``, the Metric
+protocol, means and accuracies, and ``get``); this file only gathers their names.
+
+Hand-written plumbing: no chapter builds this module.
+"""
+from teachkeras.metrics.base import *  # noqa: F401,F403  (its __all__ is the public list)
+from teachkeras.metrics.base import __all__ as _base_names
+
+__all__ = list(_base_names)
