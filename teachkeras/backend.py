@@ -48,6 +48,7 @@ __all__ = [
     "epsilon",
     "erf",
     "erfc",
+    "function",
     "floatx",
     "global_generator",
     "image_data_format",
@@ -556,3 +557,11 @@ def snake_case(name: str) -> str:
 def clear_session() -> None:
     """Forget layer names handed out so far, so the next Dense is called 'dense' again."""
     _name_counts.clear()
+
+
+def function(inputs, outputs, updates=None, name=None, **kwargs):
+    """Keras 1/2's ``K.function([inputs], [outputs])`` is gone in Keras 3: refused, naming the
+    feature-extraction model that does its job (chapter 09)."""
+    raise NotImplementedError(
+        "backend.function (K.function) does not exist in Keras 3: to read inner layers, build a model "
+        "keras.Model(inputs=model.inputs, outputs=[model.layers[3].output]) and call model.predict(x)")

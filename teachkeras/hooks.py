@@ -14,9 +14,16 @@ instead. A later chapter's module registers what it provides when it is imported
     weight's ``grad`` set from the tape; returns ``(loss_value, y_pred)``.
 
 * Other providers register by name with ``provide(name, implementation)`` and are fetched with
-  ``need(name, what)``, which names the chapter to import when nothing is registered yet:
-  ``"functional"`` (chapter 09), ``"saving"`` (chapter 10), ``"regularizers"`` and
-  ``"constraints"`` (chapter 11). ``provided(name)`` is the implementation or None.
+  ``need(name, what)``, which names the chapter to import when nothing is registered yet.
+  ``provided(name)`` is the implementation or None. They are:
+
+  * ``"functional"`` (chapter 09): ``symbolic_call(layer, inputs, args, kwargs)`` for a layer
+    called on KerasTensors, and the class ``Functional`` that ``Model(inputs, outputs)`` makes;
+  * ``"saving"`` (chapter 10): the module ``teachkeras.saving.saving_api`` (``save_model``,
+    ``save_weights``, ``load_weights``, ``to_json``, ...), which ``model.save`` and friends call;
+  * ``"regularizers"`` and ``"constraints"`` (chapter 11): ``get``, ``serialize`` and
+    ``deserialize``, which resolve ``kernel_regularizer=``, ``kernel_constraint=``, ... of the
+    layers of chapters 02 and 05.
 
 >>> import teachkeras
 >>> tape is not None and not recording()

@@ -15,7 +15,8 @@ import warnings
 from teachkeras.validation import check_number
 
 __all__ = ["LEGACY_ARGUMENTS", "LEGACY_VALUES", "legacy_argument_error", "LEGACY_FIT_ARGUMENTS",
-           "LEGACY_COMPILE_ARGUMENTS", "LEGACY_LOSS_NAMES", "legacy_optimizer_arguments"]
+           "LEGACY_COMPILE_ARGUMENTS", "LEGACY_LOSS_NAMES", "legacy_optimizer_arguments",
+           "LEGACY_REGULARIZER_NAMES", "LEGACY_CONSTRAINT_NAMES", "legacy_name_error"]
 
 # Keras 1/2 spellings that the notes and old tutorials use, and what Keras 3 calls them.
 LEGACY_ARGUMENTS = {
@@ -124,3 +125,32 @@ def legacy_optimizer_arguments(owner, learning_rate, kwargs):
         )
         check_number(owner, "decay", decay, 0, math.inf, high_open=True)
     return learning_rate, float(decay)
+
+
+# Keras 1 functions of keras.regularizers and keras.constraints (note 000: ``activity_l2(0.01)``,
+# ``maxnorm(2)``) and what Keras 3 writes instead.
+LEGACY_REGULARIZER_NAMES = {
+    "activity_l1": "l1 (as activity_regularizer=l1(0.01))",
+    "activity_l2": "l2 (as activity_regularizer=l2(0.01))",
+    "activity_l1l2": "l1_l2 (as activity_regularizer=l1_l2(l1=0.01, l2=0.01))",
+    "l1l2": "l1_l2 (or L1L2)",
+    "WeightRegularizer": "L1L2 (or L1, L2)",
+    "ActivityRegularizer": "L1L2 passed as activity_regularizer=",
+}
+LEGACY_CONSTRAINT_NAMES = {
+    "maxnorm": "max_norm (or MaxNorm)",
+    "nonneg": "non_neg (or NonNeg)",
+    "unitnorm": "unit_norm (or UnitNorm)",
+}
+
+
+def legacy_name_error(module, name, table):
+    """The AttributeError for ``module.name`` when ``name`` is a Keras 1 spelling in ``table`` (else
+    a plain one), naming what Keras 3 calls it.
+
+    >>> print(legacy_name_error("teachkeras.constraints", "maxnorm", LEGACY_CONSTRAINT_NAMES))
+    teachkeras.constraints.maxnorm is the Keras 1 spelling; use teachkeras.constraints.max_norm (or MaxNorm)
+    """
+    if name in table:
+        return AttributeError(f"{module}.{name} is the Keras 1 spelling; use {module}.{table[name]}")
+    return AttributeError(f"module {module!r} has no attribute {name!r}")

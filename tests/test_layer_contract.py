@@ -16,7 +16,7 @@ import pytest
 
 import teachkeras
 from teachkeras import layers
-from teachkeras.backend import RandomGenerator, clear_session, to_numpy
+from teachkeras.backend import RandomGenerator, clear_session, namespace, to_numpy
 from teachkeras.testing import check_backend_parity, check_gradients, check_torch_autograd
 
 
@@ -105,7 +105,79 @@ CASES = [
          id="zero_padding3d"),
     Case(lambda **kw: layers.Cropping3D(((1, 0), (0, 1), (1, 1)), data_format="channels_first", **kw),
          (1, 2, 3, 3, 4), bad_shape=(1, 2, 3, 3), id="cropping3d-channels_first"),
+    # chapter 11: normalization, noise, spatial dropout, up-sampling, TimeDistributed
+    Case(lambda **kw: layers.BatchNormalization(beta_initializer="random_normal", gamma_initializer="random_normal",
+                                                **kw), (6, 3), bad_shape=(6, 4), id="batch_normalization"),
+    Case(lambda **kw: layers.BatchNormalization(axis=1, momentum=0.5, center=False, **kw), (3, 2, 4),
+         bad_shape=(3, 3, 4), id="batch_normalization-axis1"),
+    Case(lambda **kw: layers.BatchNormalization(axis=[1, 3], **kw), (2, 3, 2, 2), bad_shape=(2, 3, 2, 3),
+         id="batch_normalization-two-axes"),
+    Case(lambda **kw: layers.LayerNormalization(gamma_initializer="random_normal", **kw), (3, 5),
+         bad_shape=(3, 4), id="layer_normalization"),
+    Case(lambda **kw: layers.LayerNormalization(axis=[1, 2], scale=False, **kw), (2, 3, 4), bad_shape=(2, 3, 5),
+         id="layer_normalization-two-axes"),
+    Case(lambda **kw: layers.GaussianNoise(0.3, seed=2, **kw), (3, 4), id="gaussian_noise"),
+    Case(lambda **kw: layers.SpatialDropout1D(0.5, seed=1, **kw), (2, 4, 3), bad_shape=(2, 4), id="spatial_dropout1d"),
+    Case(lambda **kw: layers.SpatialDropout2D(0.4, seed=1, **kw), (2, 3, 3, 2), bad_shape=(2, 3, 3),
+         id="spatial_dropout2d"),
+    Case(lambda **kw: layers.UpSampling1D(3, **kw), (2, 4, 3), bad_shape=(2, 4), id="up_sampling1d"),
+    Case(lambda **kw: layers.UpSampling2D((2, 3), **kw), (2, 3, 2, 2), bad_shape=(2, 3, 2), id="up_sampling2d"),
+    Case(lambda **kw: layers.UpSampling2D(2, data_format="channels_first", **kw), (1, 2, 3, 2), bad_shape=(1, 2, 3),
+         id="up_sampling2d-channels_first"),
+    Case(lambda **kw: layers.TimeDistributed(layers.Dense(2, dtype=kw.get("dtype")), **kw), (2, 3, 4),
+         bad_shape=(2, 3, 5), id="time_distributed"),
 ]
+
+# chapter 09: merge layers take a list of tensors; SplitInputs (below) feeds them one array cut in pieces
+CASES += [
+    Case(lambda **kw: SplitInputs(layers.Add(dtype=kw.get("dtype")), [3, 3], **kw), (4, 6), id="add"),
+    Case(lambda **kw: SplitInputs(layers.Subtract(dtype=kw.get("dtype")), [3, 3], **kw), (4, 6), id="subtract"),
+    Case(lambda **kw: SplitInputs(layers.Multiply(dtype=kw.get("dtype")), [2, 2, 2], **kw), (3, 2, 6),
+         id="multiply-three"),
+    Case(lambda **kw: SplitInputs(layers.Average(dtype=kw.get("dtype")), [3, 3], **kw), (4, 6), id="average"),
+    Case(lambda **kw: SplitInputs(layers.Maximum(dtype=kw.get("dtype")), [3, 3], **kw), (4, 6), id="maximum"),
+    Case(lambda **kw: SplitInputs(layers.Minimum(dtype=kw.get("dtype")), [3, 3], **kw), (4, 6), id="minimum"),
+    Case(lambda **kw: SplitInputs(layers.Concatenate(dtype=kw.get("dtype")), [3, 2], **kw), (4, 5),
+         id="concatenate"),
+    Case(lambda **kw: SplitInputs(layers.Dot(1, dtype=kw.get("dtype")), [3, 3], **kw), (4, 6), id="dot"),
+    Case(lambda **kw: SplitInputs(layers.Dot(1, normalize=True, dtype=kw.get("dtype")), [3, 3], **kw), (4, 6),
+         id="dot-normalize"),
+    Case(lambda **kw: SplitInputs(layers.Dot(2, dtype=kw.get("dtype")), [4, 4], **kw), (2, 3, 8), id="dot-3d"),
+]
+
+
+class SplitInputs(layers.Layer):
+    """The contract calls a layer on one array; a merge layer takes a list. This wrapper cuts the
+    last axis of its input into pieces of ``sizes`` and calls ``merge`` on them; its backward joins
+    the pieces' gradients, so every check below reaches the merge layer's own ``backward``."""
+
+    def __init__(self, merge, sizes, **kwargs):
+        super().__init__(**kwargs)
+        self.merge, self.sizes = merge, list(sizes)
+
+    def call(self, inputs, training=False):
+        pieces, start = [], 0
+        for size in self.sizes:
+            pieces.append(inputs[..., start:start + size])
+            start += size
+        return self.merge(pieces)
+
+    def backward(self, grad_outputs):
+        grads = self.merge.backward(grad_outputs)
+        return namespace(grads[0]).concat(list(grads), axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return self.merge.compute_output_shape([tuple(input_shape[:-1]) + (size,) for size in self.sizes])
+
+    def get_config(self):
+        merge = {"class_name": type(self.merge).__name__, "config": self.merge.get_config()}
+        return {**super().get_config(), "merge": merge, "sizes": self.sizes}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        merge = config.pop("merge")
+        return cls(getattr(layers, merge["class_name"]).from_config(merge["config"]), **config)
 
 
 # Public Layer subclasses that need no case, and why.
@@ -115,6 +187,8 @@ EXEMPT = {
     "Model": "models are tested by tests/test_training.py",
     "Sequential": "models are tested by tests/test_training.py",
     "Lambda": "no hand-written backward: the tape differentiates it (tests/test_custom_code.py, vs Keras)",
+    "Functional": "models are tested by tests/test_functional.py",
+    "Merge": "the abstract base of the merge layers, each of which has a case (through SplitInputs)",
 }
 
 
@@ -135,7 +209,7 @@ def public_layer_classes():
 
 def test_every_public_layer_has_a_case():
     assert teachkeras.layers.Dense in public_layer_classes()
-    covered = {type(case.make()) for case in CASES}
+    covered = {type(getattr(layer, "merge", layer)) for layer in (case.make() for case in CASES)}
     classes = public_layer_classes()
     # Abstract bases named as Keras names them (BaseConv, BasePooling, ...) are covered through
     # their subclasses, each of which must have a case.
@@ -275,7 +349,7 @@ def hand_and_tape_gradients(case, training, convert=lambda array: array):
     if convert(inputs) is not inputs:
         layer.to("cpu")
     inputs = convert(inputs)
-    weights = layer.weights
+    weights = layer.trainable_weights  # BatchNormalization's moving statistics take no gradient
     restart_randomness(layer)
     outputs = layer.call(inputs, training=training)
     grad_outputs = convert(np.random.default_rng(1).normal(size=tuple(outputs.shape)))

@@ -30,10 +30,11 @@ import math
 from teachkeras import initializers
 from teachkeras.backend import device_of, to_device, to_numpy
 from teachkeras.layers.layer_utils import (
-    all_weights, collected_losses, convert_input, layer_dtype, layer_name, lookup, losses_of_this_call, owner,
-    refuse_legacy_arguments, refuse_regularizers, refuse_unknown_arguments, run_call, sample_shape, shape_tuple,
-    wrap_protocol,
+    all_weights, collected_losses, constraint_argument, convert_input, layer_dtype, layer_name, lookup,
+    losses_of_this_call, refuse_legacy_arguments, refuse_unknown_arguments, regularizer_argument, run_call,
+    sample_shape, shape_tuple, wrap_protocol,
 )
+from teachkeras.layers.layer_utils import call_nested, nested_or_symbolic  # layers called on Input(...), chapter 09
 from teachkeras.layers.layer_utils import shape_tuple as _shape_tuple  # noqa: F401  (chapter 04 imports it from here)
 from teachkeras.variables import Variable
 
@@ -81,6 +82,7 @@ class Layer:
         dtype: float type of weights and computation (default ``backend.floatx()``).
         input_shape / input_dim: the shape of one sample, as the notes pass it to a model's
             first layer (``input_dim=n`` means ``input_shape=(n,)``).
+        activity_regularizer: a penalty on the outputs, added to ``losses`` by each call (chapter 11).
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -95,7 +97,7 @@ class Layer:
                  activity_regularizer=None, **kwargs):
         refuse_unknown_arguments(self, kwargs)
         self.name = layer_name(self, name)
-        refuse_regularizers(owner(self), activity_regularizer=activity_regularizer)
+        self.activity_regularizer = regularizer_argument(self, "activity_regularizer", activity_regularizer)
         self._created_trainable = []  # the weights that follow the layer's trainable flag
         self.trainable = trainable
         self.dtype = layer_dtype(dtype)  # floatx() ('float32') unless given
@@ -133,16 +135,17 @@ class Layer:
 
     def add_weight(self, shape, initializer="glorot_uniform", dtype=None, trainable=True, name=None,
                    regularizer=None, constraint=None):
-        """Create a weight of ``shape``, filled by ``initializer``, on the layer's device."""
-        if regularizer is not None or constraint is not None:
-            raise NotImplementedError(
-                f"{self.name}: weight regularizers and constraints arrive in the regularizers chapter"
-            )
+        """Create a weight of ``shape``, filled by ``initializer``, on the layer's device. A
+        ``regularizer`` puts a penalty on it into ``losses``; the optimizer applies a ``constraint``
+        after each update (chapter 11 builds both; names such as ``"l2"`` work too)."""
+        regularizer = regularizer_argument(self, "regularizer", regularizer)
+        constraint = constraint_argument(self, "constraint", constraint)
         shape = shape_tuple(shape, self.name)
         name = name or f"variable_{len(self._weights)}"
         value = initializers.get(initializer)(shape, dtype=dtype or self.dtype)
         value = to_device(value, self.device, dtype=dtype or self.dtype)
-        variable = Variable(value, name=name, path=f"{self.name}/{name}", trainable=trainable and self.trainable)
+        variable = Variable(value, name=name, path=f"{self.name}/{name}", trainable=trainable and self.trainable,
+                            regularizer=regularizer, constraint=constraint)
         self._weights.append(variable)
         if trainable:
             self._created_trainable.append(variable)
@@ -198,6 +201,8 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} does not define backward()")
 
     def __call__(self, inputs, *args, **kwargs):
+        if nested_or_symbolic(inputs):  # Input(...) placeholders (chapter 09), or a list of arrays (merge layers)
+            return call_nested(self, inputs, args, kwargs)
         inputs = convert_input(inputs, self.dtype, self.device)
         if not self.built:
             if self.input_spec is not None:  # set in __init__: what any input needs (Dense: 2+ axes)
@@ -221,8 +226,12 @@ class Layer:
 
     @property
     def losses(self):
-        """The values given to ``add_loss`` during the latest call, by this layer and its sublayers."""
-        return collected_losses(self)
+        """The values given to ``add_loss`` during the latest call, by this layer and its sublayers,
+        then the penalty of each trainable weight that has a regularizer, computed from its current
+        value (so it is never stale, as in Keras 3)."""
+        penalties = [weight.regularizer(weight.value) for weight in self.trainable_weights
+                     if weight.regularizer is not None]
+        return collected_losses(self) + penalties
 
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape`` (batch may be None). By default the layer is run
@@ -250,3 +259,25 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    @property
+    def inbound_nodes(self):
+        """One node per call of this layer on KerasTensors (the functional API, chapter 09)."""
+        return list(getattr(self, "_inbound_nodes", ()))
+
+    def _first_node(self, attribute):
+        nodes = getattr(self, "_inbound_nodes", ())
+        if not nodes:
+            raise ValueError(f"{type(self).__name__} {self.name!r} has never been called on a KerasTensor "
+                             f"(Input(...)) and thus has no defined {attribute}")
+        return nodes[0]
+
+    @property
+    def input(self):
+        """The KerasTensor(s) this layer was first called on."""
+        return self._first_node("input").inputs
+
+    @property
+    def output(self):
+        """The KerasTensor(s) the layer's first call on KerasTensors returned."""
+        return self._first_node("output").outputs

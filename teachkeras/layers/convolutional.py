@@ -28,11 +28,12 @@ from teachkeras.backend import namespace
 from teachkeras.layers.base import InputSpec, Layer
 from teachkeras.layers.conv_arguments import (
     SPATIAL_NAMES, check_strides_and_dilation, layout, normalize_data_format, normalize_padding, normalize_tuple,
-    positive_integer, refuse_regularizers,
+    positive_integer,
 )
 from teachkeras.layers.conv_shapes import (
     conv_output_length, dilated_kernel_size, padding_amounts, transpose_output_length,
 )
+from teachkeras.layers.layer_utils import serialized, store_weight_options
 from teachkeras.layers.im2col import (
     crop_spatial, gather_taps, pad_spatial, scatter_taps, tap_windows, to_channels_first, to_channels_last,
     zeros_like_shape,
@@ -58,7 +59,7 @@ class BaseConv(Layer):
             extra zero after), or ``'causal'`` (Conv1D only: zeros before, none after).
         data_format: ``'channels_last'`` (default) or ``'channels_first'``.
         groups: group g's filters see only group g's input channels (1: all see all).
-        activation, use_bias, kernel_initializer, bias_initializer: as for Dense.
+        activation, use_bias, and the initializers, regularizers and constraints: as for Dense.
 
     The kernel has shape ``(*kernel_size, in_channels // groups, filters)``.
     """
@@ -70,12 +71,10 @@ class BaseConv(Layer):
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner = f"{type(self).__name__} {self.name!r}"
         self.filters = positive_integer(filters, "filters", owner)
-        refuse_regularizers(owner, kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                            activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
-                            bias_constraint=bias_constraint)
+        store_weight_options(self, kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint)
         self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", owner)
         self.strides = normalize_tuple(strides, self.rank, "strides", owner)
         self.padding = normalize_padding(padding, self.allowed_paddings, owner)
@@ -97,8 +96,10 @@ class BaseConv(Layer):
 
     def build(self, input_shape):
         channels = self.input_channels(input_shape)
-        self.kernel = self.add_weight(self.kernel_shape(channels), self.kernel_initializer, name="kernel")
-        self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias") if self.use_bias else None
+        self.kernel = self.add_weight(self.kernel_shape(channels), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias", regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self.channel_axis: channels},
                                     layout=layout(self.rank, self.data_format))
 
@@ -245,6 +246,11 @@ class BaseConv(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": serialized("regularizers", self.kernel_regularizer),
+            "bias_regularizer": serialized("regularizers", self.bias_regularizer),
+            "activity_regularizer": serialized("regularizers", self.activity_regularizer),
+            "kernel_constraint": serialized("constraints", self.kernel_constraint),
+            "bias_constraint": serialized("constraints", self.bias_constraint),
         }
 
 

@@ -20,7 +20,8 @@ from teachkeras import activations, initializers
 from teachkeras.backend import namespace
 from teachkeras.layers.base import InputSpec, Layer
 from teachkeras.layers.layer_utils import (
-    not_called_error, owner, positive_integer, refuse_keras1_dense, refuse_regularizers,
+    constraint_argument, not_called_error, owner, positive_integer, refuse_keras1_dense, regularizer_argument,
+    serialized,
 )
 
 
@@ -33,9 +34,11 @@ class Dense(Layer):
         activation: name or function applied to the result (None: linear).
         use_bias: whether to add a bias vector.
         kernel_initializer, bias_initializer: initializers (names, objects or functions).
-        kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint (and
-            ``activity_regularizer``, which every layer takes): must stay None until the
-            regularizers chapter builds them.
+        kernel_regularizer, bias_regularizer: penalties on the weights, added to ``losses``
+            (``"l2"``, ``L2(0.01)``, ...; chapter 11). ``activity_regularizer`` (every layer
+            takes it) penalizes the outputs.
+        kernel_constraint, bias_constraint: applied to the weight after each optimizer step
+            (``MaxNorm(2)``, ``"non_neg"``, ...; chapter 11).
 
     Input shape ``(batch, ..., input_dim)``; output shape ``(batch, ..., units)``. Weights:
     ``kernel`` ``(input_dim, units)`` and ``bias`` ``(units,)``.
@@ -47,8 +50,10 @@ class Dense(Layer):
         refuse_keras1_dense(units, activation)  # Dense(500, 10): Keras 1's (input_dim, output_dim)
         super().__init__(**kwargs)
         self.units = positive_integer(units, "units", owner(self))
-        refuse_regularizers(owner(self), kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        self.kernel_regularizer = regularizer_argument(self, "kernel_regularizer", kernel_regularizer)
+        self.bias_regularizer = regularizer_argument(self, "bias_regularizer", bias_regularizer)
+        self.kernel_constraint = constraint_argument(self, "kernel_constraint", kernel_constraint)
+        self.bias_constraint = constraint_argument(self, "bias_constraint", bias_constraint)
         self.activation = self._lookup(activations.get, "activation", activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = self._lookup(initializers.get, "kernel_initializer", kernel_initializer)
@@ -57,8 +62,12 @@ class Dense(Layer):
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
-        self.kernel = self.add_weight((input_dim, self.units), self.kernel_initializer, name="kernel")
-        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias") if self.use_bias else None
+        self.kernel = self.add_weight((input_dim, self.units), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim}, layout="(batch, ..., input_dim)")
 
     def call(self, inputs, training=False):
@@ -101,10 +110,13 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": None,
-            "bias_regularizer": None,
-            "kernel_constraint": None,
-            "bias_constraint": None,
+            "kernel_regularizer": serialized("regularizers", self.kernel_regularizer),
+            "bias_regularizer": serialized("regularizers", self.bias_regularizer),
+            "kernel_constraint": serialized("constraints", self.kernel_constraint),
+            "bias_constraint": serialized("constraints", self.bias_constraint),
+            # Keras 3 writes activity_regularizer only when there is one
+            **({"activity_regularizer": serialized("regularizers", self.activity_regularizer)}
+               if self.activity_regularizer is not None else {}),
         }
 
 

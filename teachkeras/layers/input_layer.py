@@ -4,8 +4,8 @@
 Defined in notebooks/04_batches_vs_epochs.ipynb (chapter 04). ``Input(shape=(784,))`` stands for
 "a batch of 784-number samples": ``KerasTensor(shape=(None, 784))``, where ``None`` is the batch
 size, unknown until ``fit`` runs. As the first entry of a ``Sequential`` it lets every layer build
-its weights at once, so ``summary()`` can count parameters before training. (The functional API
-of a later chapter calls layers on these placeholders.)
+its weights at once, so ``summary()`` can count parameters before training. (Chapter 09's
+functional API calls layers on these placeholders.)
 
 >>> x = Input(shape=(784,))
 >>> x.shape
@@ -24,13 +24,18 @@ from teachkeras.layers.base import Layer, _shape_tuple
 
 class KerasTensor:
     """A placeholder for data: its ``shape`` (batch axis first, ``None`` when unknown), its
-    ``dtype``, and the layer that produced it (``source_layer``)."""
+    ``dtype``, and the layer that produced it (``source_layer``). A layer called on one computes
+    nothing: it records the call (the functional API, chapter 09), and ``_keras_history`` says
+    which layer call made this tensor: ``(layer, node_index, tensor_index)``."""
+
+    _keras_symbolic = True  # what Layer.__call__ looks for
 
     def __init__(self, shape, dtype=None, source_layer=None, name=None):
         self.shape = tuple(shape)
         self.dtype = standardize_dtype(dtype or floatx())
         self.source_layer = source_layer
         self.name = name
+        self._keras_history = None
 
     @property
     def ndim(self):
@@ -75,8 +80,16 @@ class InputLayer(Layer):
             batch_size = int(batch_size)  # True -> 1 and numpy integers -> int, as in Keras
         self.batch_size = batch_size
         self.batch_shape = (batch_size,) + self.shape
-        self.output = KerasTensor(self.batch_shape, self.dtype, source_layer=self, name=self.name)
+        self._output = KerasTensor(self.batch_shape, self.dtype, source_layer=self, name=self.name)
+        self._output._keras_history = (self, 0, 0)
         self.built = True
+
+    @property
+    def output(self):
+        """The placeholder this layer stands for (``Input(...)`` returns it)."""
+        return self._output
+
+    input = output  # an InputLayer's input and output are the same placeholder, as in Keras
 
     def call(self, inputs, training=False):
         return inputs

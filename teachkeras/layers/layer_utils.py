@@ -10,7 +10,9 @@ every layer and teach nothing about layers, so they live here. Chapter 02 builds
 Calling a layer follows Keras' rules (``run_call``): ``training`` and ``mask`` reach ``call`` only
 if its signature takes them, and a layer called without ``training`` inherits it from the layer
 that calls it (so ``self.dropout(x)`` inside a model's ``call`` knows that fit is training). While
-chapter 08's tape records, the call goes through ``teachkeras.hooks``. Layers kept as attributes of
+chapter 08's tape records, the call goes through ``teachkeras.hooks``. A layer with an
+``activity_regularizer`` adds its penalty on the outputs after each call (``add_activity_loss``);
+regularizer and constraint arguments are resolved through the hooks of chapter 11. Layers kept as attributes of
 a layer are its sublayers: their weights are its weights (``all_weights``) and their ``add_loss``
 values its ``losses``.
 
@@ -29,14 +31,15 @@ import inspect
 import numbers
 
 from teachkeras import hooks
-from teachkeras.backend import floatx, namespace, snake_case, standardize_dtype, to_device, unique_name
+from teachkeras.backend import device_of, floatx, namespace, snake_case, standardize_dtype, to_device, unique_name
 from teachkeras.legacy import LEGACY_ARGUMENTS, legacy_argument_error
 
 __all__ = ["owner", "shape_tuple", "positive_integer", "refuse_regularizers", "lookup", "layer_name",
            "layer_dtype", "sample_shape", "refuse_unknown_arguments", "refuse_legacy_arguments",
            "refuse_keras1_dense", "shared_axes_list", "convert_input", "not_called_error",
+           "regularizer_argument", "constraint_argument", "store_weight_options", "serialized", "add_activity_loss",
            "wrap_protocol", "call_parameters", "run_call", "sublayers", "all_weights", "writes_its_backward",
-           "losses_of_this_call", "collected_losses"]
+           "losses_of_this_call", "collected_losses", "nested_or_symbolic", "call_nested"]
 
 
 def owner(layer):
@@ -70,13 +73,70 @@ def positive_integer(value, argument, owner):
 
 
 def refuse_regularizers(owner, **arguments):
-    """Regularizers and constraints arrive in a later chapter: refuse them instead of ignoring them.
+    """Refuse regularizer and constraint arguments that a layer does not support yet (PReLU's
+    ``alpha_regularizer``), instead of ignoring them.
 
     >>> refuse_regularizers("Dense 'dense'", kernel_regularizer=None)  # None is fine
     """
     for argument, value in arguments.items():
         if value is not None:
-            raise NotImplementedError(f"{owner}: {argument} arrives in the regularizers chapter")
+            raise NotImplementedError(f"{owner}: {argument} is not supported by teachkeras yet; leave it None")
+
+
+def regularizer_argument(layer, argument, value):
+    """``regularizers.get(value)`` for an argument such as ``kernel_regularizer`` (None stays None).
+
+    Chapter 11 builds the regularizers; a layer of chapter 02 or 05 reaches them through
+    ``teachkeras.hooks``, so an error names the layer and the argument either way.
+
+    >>> import teachkeras
+    >>> from teachkeras.layers import Dense
+    >>> regularizer_argument(Dense(2), "kernel_regularizer", "l2")
+    L2(l2=0.01)
+    """
+    if value is None:
+        return None
+    regularizers = hooks.need("regularizers", f"{owner(layer)}({argument}=...)")
+    return lookup(layer, regularizers.get, argument, value)
+
+
+def constraint_argument(layer, argument, value):
+    """``constraints.get(value)`` for an argument such as ``kernel_constraint`` (None stays None),
+    through ``teachkeras.hooks`` as ``regularizer_argument``."""
+    if value is None:
+        return None
+    constraints = hooks.need("constraints", f"{owner(layer)}({argument}=...)")
+    return lookup(layer, constraints.get, argument, value)
+
+
+def store_weight_options(layer, kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                         bias_constraint=None):
+    """Resolve the four weight options of a layer with a kernel and a bias (the convolutions) and
+    store them under their own names, as Dense's ``__init__`` does line by line."""
+    layer.kernel_regularizer = regularizer_argument(layer, "kernel_regularizer", kernel_regularizer)
+    layer.bias_regularizer = regularizer_argument(layer, "bias_regularizer", bias_regularizer)
+    layer.kernel_constraint = constraint_argument(layer, "kernel_constraint", kernel_constraint)
+    layer.bias_constraint = constraint_argument(layer, "bias_constraint", bias_constraint)
+
+
+def serialized(kind, value):
+    """A regularizer or constraint (``kind``: "regularizers" or "constraints") as ``get_config``
+    writes it: None, or ``{'class_name': ..., 'config': ...}``."""
+    if value is None:
+        return None
+    return hooks.need(kind, f"get_config of a layer with a {kind[:-1]}").serialize(value)
+
+
+def add_activity_loss(layer, outputs):
+    """Keras 3's activity regularization, after each call of a layer that has an
+    ``activity_regularizer``: ``add_loss(activity_regularizer(outputs) / batch size)``."""
+    regularizer = getattr(layer, "activity_regularizer", None)
+    if regularizer is None or not hasattr(outputs, "shape"):
+        return
+    loss = regularizer(outputs)
+    if len(outputs.shape) > 0 and outputs.shape[0]:
+        loss = loss / outputs.shape[0]
+    layer.add_loss(loss)
 
 
 def lookup(layer, get, argument, value):
@@ -246,6 +306,41 @@ def wrap_protocol(cls):
         cls.backward = _needs_a_call(vars(cls)["backward"])
 
 
+def nested_or_symbolic(inputs):
+    """True when ``layer(inputs)`` is not one array: a KerasTensor (``Input(...)``, the functional
+    API of chapter 09), or a list, tuple or dict of arrays or KerasTensors (a merge layer's inputs).
+    A list of plain numbers is one array. Cheap for an array: it runs on every layer call."""
+    if hasattr(inputs, "shape"):
+        return getattr(inputs, "_keras_symbolic", False) is True
+    # a list of arrays or tensors (not of numbers, nor of numpy scalars, which have a shape () too)
+    return isinstance(inputs, (list, tuple, dict)) and any(getattr(leaf, "ndim", 0) > 0 for leaf in _leaves(inputs))
+
+
+def _leaves(inputs):
+    from teachkeras.tree import flatten  # hand-written, imports nothing
+
+    return flatten(inputs)
+
+
+def call_nested(layer, inputs, args, kwargs):
+    """``layer(inputs)`` for a KerasTensor or a list/tuple/dict of arrays (see ``nested_or_symbolic``).
+    Symbolic inputs go to the functional API (chapter 09), which records the call in a graph;
+    arrays are converted one by one, the layer is built from the list of their shapes, and called."""
+    from teachkeras.tree import map_structure
+
+    if any(getattr(leaf, "_keras_symbolic", False) is True for leaf in _leaves(inputs)):
+        functional = hooks.need("functional", f"calling {owner(layer)} on a KerasTensor (Input(...))")
+        return functional.symbolic_call(layer, inputs, args, kwargs)
+    inputs = map_structure(lambda one: convert_input(one, layer.dtype, layer.device), inputs)
+    if not layer.built:
+        layer.build_for(map_structure(lambda one: tuple(one.shape), inputs))
+    device = device_of(_leaves(inputs)[0])
+    if device != layer.device:
+        layer.to(device)
+    layer._called = True
+    return run_call(layer, inputs, args, kwargs)
+
+
 # ---------------------------------------------------------------- call signatures (Keras' rules)
 
 _TRAINING = []  # the training flag of each layer call in progress, outermost first
@@ -282,10 +377,13 @@ def run_call(layer, inputs, args, kwargs):
     _TRAINING.append(training)
     try:
         if hooks.recording():
-            return hooks.tape.call_layer(layer, inputs, args, kwargs)
-        return layer.call(inputs, *args, **kwargs)
+            outputs = hooks.tape.call_layer(layer, inputs, args, kwargs)
+        else:
+            outputs = layer.call(inputs, *args, **kwargs)
     finally:
         _TRAINING.pop()
+    add_activity_loss(layer, outputs)  # Keras 3: after the call, a penalty on what it returned
+    return outputs
 
 
 # ---------------------------------------------------------------- sublayers, their weights and losses

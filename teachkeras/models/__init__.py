@@ -3,5 +3,8 @@
 
 from teachkeras.models.model import Model
 from teachkeras.models.sequential import Sequential
+from teachkeras.models.functional import Functional, Graph  # chapter 09: Model(inputs, outputs) returns one
+from teachkeras.saving.saving_api import clone_model, load_model, model_from_json, save_model  # chapter 10
 
-__all__ = ["Model", "Sequential"]
+__all__ = ["Functional", "Graph", "Model", "Sequential"]
+__all__ += ["clone_model", "load_model", "model_from_json", "save_model"]

@@ -11,7 +11,7 @@ walks through the rows in batches (``epoch_batches``, ``take_rows``).
 [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
 """
 
-__all__ = ['standardize_inputs', 'standardize_targets', 'standardize_sample_weight', 'class_weight_to_sample_weight', 'check_lengths', 'check_not_empty', 'train_validation_split', 'epoch_batches', 'take_rows']
+__all__ = ['standardize_inputs', 'standardize_targets', 'standardize_sample_weight', 'class_weight_to_sample_weight', 'check_lengths', 'num_samples', 'check_not_empty', 'train_validation_split', 'epoch_batches', 'take_rows', 'resident', 'concatenate']
 
 
 import math
@@ -21,6 +21,8 @@ import numpy as np
 
 from teachkeras import losses
 from teachkeras.backend import floatx, is_torch, namespace, standardize_dtype, to_device, to_numpy
+from teachkeras.models.data_sources import fits_on_device
+from teachkeras.tree import map_structure
 
 
 def standardize_inputs(x, dtype, argument="x"):
@@ -90,9 +92,9 @@ def class_weight_to_sample_weight(y, class_weight):
 
 def check_lengths(method, x, y, sample_weight=None):
     """x, y and sample_weight must have the same number of samples (first axis)."""
-    arrays = [("x", x), ("y", y), ("sample_weight", sample_weight)]
-    lengths = {name: array.shape[0] for name, array in arrays if array is not None}
-    if len(set(lengths.values())) > 1:
+    arrays = [(name, array) for name, data in [("x", x), ("y", y), ("sample_weight", sample_weight)]
+              for array in (data if isinstance(data, tuple) else (data,))]  # a tuple: one array per input
+    if len({array.shape[0] for _, array in arrays if array is not None}) > 1:
         described = ", ".join(
             f"{name} with {array.shape[0]} samples (shape {tuple(array.shape)})"
             for name, array in arrays if array is not None
@@ -101,8 +103,13 @@ def check_lengths(method, x, y, sample_weight=None):
                          f"(first axis); received {described}")
 
 
+def num_samples(data):
+    """The number of samples (rows) of an array, or of a tuple of arrays (several inputs)."""
+    return (data[0] if isinstance(data, tuple) else data).shape[0]
+
+
 def check_not_empty(method, x):
-    if x.shape[0] == 0:
+    if num_samples(x) == 0:
         raise ValueError(f"{method}: num_samples should be a positive integer (as Keras says); x has no "
                          f"samples, shape {tuple(x.shape)}")
 
@@ -110,15 +117,16 @@ def check_not_empty(method, x):
 def train_validation_split(arrays, validation_split):
     """``(train, validation)``: each a tuple like ``arrays`` (x, y, sample_weight; None stays None),
     the validation part being the last ``n - floor(n * (1 - validation_split))`` rows."""
-    samples = arrays[0].shape[0]
+    samples = num_samples(arrays[0])
     split_at = int(math.floor(samples * (1.0 - validation_split)))
     if split_at == 0 or split_at == samples:
         raise ValueError(
             f"fit: validation_split={validation_split} of {samples} samples leaves "
             f"{split_at} for training and {samples - split_at} for validation; both need at least one"
         )
-    train = tuple(None if array is None else array[:split_at] for array in arrays)
-    validation = tuple(None if array is None else array[split_at:] for array in arrays)
+    train = tuple(None if data is None else map_structure(lambda array: array[:split_at], data) for data in arrays)
+    validation = tuple(None if data is None else map_structure(lambda array: array[split_at:], data)
+                       for data in arrays)
     return train, validation
 
 
@@ -140,14 +148,40 @@ def take_rows(array, rows, device=None):
     """Rows ``rows`` (a slice or an index array) of ``array``, on ``device`` (None: where they are)."""
     if array is None:
         return None
+    if isinstance(array, tuple):  # one array per input or output of the model
+        return tuple(take_rows(one, rows, device) for one in array)
     if isinstance(rows, slice):
         taken = array[rows]
     elif is_torch(array):
         import torch
 
-        taken = array[torch.as_tensor(rows, device=array.device)]
+        taken = torch.index_select(array, 0, torch.as_tensor(rows, device=array.device))  # faster than array[rows]
     else:
         taken = np.take(array, rows, axis=0)
     if device is not None and not is_torch(taken):
         taken = to_device(taken, device)
     return taken
+
+
+def resident(data, device):
+    """``data`` (a tuple such as ``(x, y, sample_weight)`` of arrays, tuples of arrays or None) on the
+    torch ``device`` for a whole run: one copy now instead of one per batch in ``take_rows``. Left
+    where it is for the numpy path (``device`` None), for data that is not arrays, and for arrays
+    too large for the device's memory (``teachkeras.models.data_sources.fits_on_device``)."""
+    if device is None or data is None or not all(part is None or hasattr(part, "shape") or isinstance(part, tuple)
+                                                 for part in data):
+        return data
+    arrays = [array for part in data if part is not None for array in (part if isinstance(part, tuple) else (part,))]
+    if not fits_on_device(sum(int(array.nbytes) for array in arrays), device):
+        return data
+    return tuple(None if part is None else map_structure(lambda array: to_device(array, device), part)
+                 for part in data)
+
+
+def concatenate(batches):
+    """Batches of outputs joined along the first axis: numpy arrays, or tensors on their device."""
+    if is_torch(batches[0]):
+        import torch
+
+        return torch.cat(list(batches), dim=0)
+    return np.concatenate(batches, axis=0)

@@ -41,16 +41,20 @@ class Model(Trainer, Layer):
 
     Subclass it and define ``call(inputs, training=False)`` (with the layers assigned as
     attributes) and, if you like, ``backward(grad_outputs)``; without one, chapter 08's tape
-    differentiates ``call``. Or use ``Sequential``. ``Model(inputs, outputs)``, the functional API,
-    arrives in a later chapter.
+    differentiates ``call``. Or use ``Sequential``. ``Model(inputs, outputs)`` returns a functional
+    model, a graph of layers (chapter 09).
     """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):  # Model(inputs, outputs)
+            from teachkeras.hooks import need
+            cls = need("functional", "Model(inputs, outputs)").Functional  # chapter 09: a graph of layers
+        return Layer.__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError(
-                "Model(inputs, outputs): the functional API is built in a later chapter; for now use "
-                "Sequential([...]) or subclass Model and define call()"
-            )
+            raise TypeError(f"{type(self).__name__}: a subclass of Model takes no inputs/outputs; Model(inputs, "
+                            "outputs) itself builds a functional model (chapter 09)")
         Layer.__init__(self, **kwargs)
         Trainer.__init__(self)
 
@@ -128,6 +132,15 @@ class Model(Trainer, Layer):
         for variable, value in zip(expected, weights):
             variable.assign(value)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from ``get_config()``'s output; a functional model's config (it has ``input_layers``)
+        makes a functional model, as ``keras.Model.from_config`` does (chapter 09)."""
+        if cls is Model and "input_layers" in config:
+            from teachkeras.hooks import need
+            return need("functional", "Model.from_config").Functional.from_config(config, custom_objects)
+        return cls(**config)
+
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
         """Print a table of the layers, their output shapes and parameter counts (Keras' arguments).
@@ -148,3 +161,45 @@ class Model(Trainer, Layer):
         A cell too long for its column is cut and ends with ``…``, as in Keras' table.
         """
         print_summary(self, line_length, positions, print_fn, expand_nested, show_trainable, layer_range)
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Write the whole model to ``filepath``: ``.keras`` (Keras 3's zip of config, weights and
+        optimizer state) or the legacy ``.h5``. Chapter 10 builds the file formats."""
+        from teachkeras.hooks import need
+        return need("saving", "model.save").save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        """Write the weights alone to ``filepath``, a name ending in ``.weights.h5`` (chapter 10)."""
+        from teachkeras.hooks import need
+        return need("saving", "model.save_weights").save_weights(self, filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Read weights from ``save_weights``' file, a ``.keras`` file, or a legacy ``.h5`` (there
+        ``by_name=True`` matches layers by name); chapter 10."""
+        from teachkeras.hooks import need
+        return need("saving", "model.load_weights").load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def to_json(self, **kwargs):
+        """The architecture alone as JSON text; ``keras.models.model_from_json`` reads it (chapter 10)."""
+        from teachkeras.hooks import need
+        return need("saving", "model.to_json").to_json(self, **kwargs)
+
+    def get_compile_config(self):
+        """``compile``'s arguments as a config (None before compile), for saving (chapter 10)."""
+        from teachkeras.hooks import need
+        return need("saving", "model.get_compile_config").get_compile_config(self) if self.compiled else None
+
+    def compile_from_config(self, config):
+        """``compile`` again from ``get_compile_config()``'s output (chapter 10)."""
+        from teachkeras.hooks import need
+        need("saving", "model.compile_from_config").compile_from_config(self, config)
+
+    def build_for(self, input_shape):
+        """Build, remembering the input shape of the first call: a saved model is rebuilt from it."""
+        self._build_input_shape = tuple(input_shape)
+        Layer.build_for(self, input_shape)
+
+    def build_from_config(self, config):
+        """Create the weights for ``config["input_shape"]`` before a saved model's weights are read."""
+        from teachkeras.hooks import need
+        need("saving", "model.build_from_config").build_from_config(self, config)

@@ -43,6 +43,9 @@ class Sequential(Model):
                 raise TypeError(f"Sequential: layers must be a list of layers, received {layers!r}")
             for layer in layers:
                 self.add(layer)
+        from teachkeras.hooks import provided
+        if self.built and provided("functional"):  # as in Keras, layer.input / layer.output work at once
+            self._graph()
 
     @property
     def layers(self):
@@ -115,6 +118,29 @@ class Sequential(Model):
             layer.output_shape = (batch,) + shape[1:]
         self.output_shape = (batch,) + shape[1:]
         self.built = True
+        self._graph_tensors = None  # model.inputs / model.outputs are drawn again when asked for
+
+    def _graph(self):
+        """The built model as a graph (chapter 09): its layers called in turn on an Input placeholder."""
+        if not self.built:
+            raise ValueError(f"Sequential {self.name!r} is not built yet, so it has no inputs or outputs; start it "
+                             "with an Input(shape=...) or call it on data first")
+        if getattr(self, "_graph_tensors", None) is None:
+            inputs = self._input_layer or InputLayer(batch_shape=self._built_input_shape)
+            outputs = inputs.output
+            for layer in self._layers:
+                outputs = layer(outputs)
+            self._graph_tensors = ([inputs.output], [outputs])
+        return self._graph_tensors
+
+    @property
+    def inputs(self):
+        """``[KerasTensor]``: the model's input placeholder, as for a functional model."""
+        return self._graph()[0]
+
+    @property
+    def outputs(self):
+        return self._graph()[1]
 
     def call(self, inputs, training=False):
         if not self._layers:
@@ -166,21 +192,40 @@ class Sequential(Model):
         return shape
 
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "layers": []}
+        """Keras 3's layout, so that Keras reads it and we read Keras': each layer as
+        ``serialize_keras_object`` writes it (module, class_name, config, registered_name, and the
+        input shape it was built for), the input first. Chapter 10 saves models with it."""
+        from teachkeras.saving.serialization_lib import dtype_policy, serialize_keras_object
+
+        layers, shape = [], self.input_shape
         if self._input_layer is not None:
-            config["layers"].append({"class_name": "InputLayer", "config": self._input_layer.get_config()})
+            layers.append(serialize_keras_object(self._input_layer))
+        elif shape is not None:  # a first layer's input_shape= is written as an Input, as Keras does
+            layers.append({"module": "keras.layers", "class_name": "InputLayer", "registered_name": None, "config": {
+                "batch_shape": list(shape), "dtype": self._layers[0].dtype if self._layers else self.dtype,
+                "name": "input_layer"}})
         for layer in self._layers:
-            config["layers"].append({"class_name": type(layer).__name__, "config": layer.get_config()})
+            entry = serialize_keras_object(layer)
+            entry["config"].pop("input_shape", None)
+            if shape is not None and layer.built:
+                entry["build_config"] = {"input_shape": list(shape)}
+                shape = tuple(layer.compute_output_shape(shape))
+            else:
+                shape = None
+            layers.append(entry)
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy(self.dtype), "layers": layers}
+        if self.built and self.input_shape is not None:
+            config["build_input_shape"] = list(self.input_shape)
         return config
 
     @classmethod
-    def from_config(cls, config):
-        from teachkeras import layers as layers_module
+    def from_config(cls, config, custom_objects=None):
+        """The model ``get_config`` described; also reads Keras' files and older two-key entries."""
+        from teachkeras.saving.serialization_lib import deserialize_keras_object
 
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for entry in config["layers"]:
-            layer_class = getattr(layers_module, entry["class_name"], None)
-            if not (isinstance(layer_class, type) and issubclass(layer_class, Layer)):
-                raise ValueError(f"Sequential.from_config: unknown layer class {entry['class_name']!r}")
-            model.add(layer_class.from_config(entry["config"]))
+            model.add(deserialize_keras_object(entry, custom_objects=custom_objects))
+        if not model.built and config.get("build_input_shape"):
+            model.build(tuple(config["build_input_shape"]))
         return model

@@ -12,30 +12,33 @@ Keras 3's Model mixes in its Trainer. ``fit`` repeats one **step** per batch:
 
 An **epoch** is one pass over the (shuffled) samples in batches; its ``loss`` is the mean of the
 batch losses weighted by batch size. ``evaluate`` and ``predict`` run step 1 with
-``training=False`` only. Data handling lives in ``teachkeras.models.data_adapter``.
+``training=False`` only. Data handling lives in ``teachkeras.models.data_adapter`` (batches of a
+DataLoader, PyDataset or generator: ``.data_sources``; the torch path's lazy logs: ``.device_logs``).
 """
 
 __all__ = ['Trainer']
 
 
 import contextlib
+import itertools
 import math
 import numbers
 import warnings
 
-import numpy as np
-
-from teachkeras import callbacks as callbacks_module
-from teachkeras import hooks
-from teachkeras import losses, metrics as metrics_module, optimizers
-from teachkeras.backend import RandomGenerator, to_numpy
+from teachkeras import callbacks as callbacks_module, hooks, losses, metrics as metrics_module, optimizers
+from teachkeras.backend import RandomGenerator, is_torch, plain_array, to_numpy
 from teachkeras.layers.layer_utils import writes_its_backward
+from teachkeras.models.compile_utils import CompileLoss, arrange, several_outputs, structure_names
+from teachkeras.tree import map_structure
 from teachkeras.legacy import LEGACY_COMPILE_ARGUMENTS, LEGACY_FIT_ARGUMENTS
 from teachkeras.models.arguments import (COMPILE_ARGUMENTS, FIT_ARGUMENTS, check_batch_size, check_fit_arguments,
                                          check_verbose, reject_arguments)
-from teachkeras.models.data_adapter import (check_lengths, check_not_empty, class_weight_to_sample_weight,
-                                            epoch_batches, standardize_inputs, standardize_sample_weight,
-                                            standardize_targets, take_rows, train_validation_split)
+from teachkeras.models.data_adapter import (check_lengths, check_not_empty, class_weight_to_sample_weight, concatenate,
+                                            epoch_batches, num_samples, resident, standardize_inputs,
+                                            standardize_sample_weight, standardize_targets, take_rows,
+                                            train_validation_split)
+from teachkeras.models.data_sources import DataSource, is_data_source
+from teachkeras.models.device_logs import BatchLogs, DeviceUpdates
 
 
 class Trainer:
@@ -51,17 +54,16 @@ class Trainer:
         self._compiled_metrics = []   # (identifier, weighted) as given to compile
         self._metric_objects = None   # Metric instances, made at the first batch
         self._loss_tracker = metrics_module.Mean(name="loss")
+        self._device_updates = DeviceUpdates()  # the torch path: metric updates not yet read
 
     @property
     def metrics(self):
-        """The loss tracker, then the compiled metrics (once the first batch has made them)."""
-        return [self._loss_tracker] + [metric for metric, _ in (self._metric_objects or [])]
+        """The loss tracker, then the compiled metrics (once the first batch has made them); with
+        several outputs, each output's loss and metrics (``teachkeras.models.compile_utils``)."""
+        per_output = self.loss.metrics if isinstance(self.loss, CompileLoss) else []
+        return [self._loss_tracker] + per_output + [metric for metric, _ in (self._metric_objects or [])]
 
-    @property
-    def metrics_names(self):
-        return [metric.name for metric in self.metrics]
-
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, **kwargs):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, loss_weights=None, **kwargs):
         """Attach an optimizer, a loss and metrics (objects or Keras' string names).
 
         Args:
@@ -70,10 +72,15 @@ class Trainer:
             metrics: list of names ('accuracy', 'mae', ...), functions or Metric instances;
                 evaluated without sample weights.
             weighted_metrics: the same, evaluated with ``sample_weight`` / ``class_weight``.
+            loss_weights: with several outputs, a list or dict of factors for each output's loss.
         """
         reject_arguments("compile", kwargs, LEGACY_COMPILE_ARGUMENTS, legacy_kind="API", accepted=COMPILE_ARGUMENTS)
         self.optimizer = optimizers.get(optimizer)
-        self.loss = losses.as_loss(loss) if loss is not None else None
+        if loss is not None and several_outputs(self, loss, loss_weights, metrics):  # one loss per output
+            self.loss = CompileLoss(self, loss, loss_weights, metrics, weighted_metrics)
+            metrics = weighted_metrics = None
+        else:
+            self.loss = losses.as_loss(loss) if loss is not None else None
         specs = []
         for argument, given, weighted in [("metrics", metrics, False), ("weighted_metrics", weighted_metrics, True)]:
             if given is None:
@@ -99,6 +106,10 @@ class Trainer:
         if need_loss and self.loss is None:
             raise ValueError(f"{method}: the model was compiled without a loss; pass compile(loss=...)")
 
+    @property
+    def metrics_names(self):
+        return [metric.name for metric in self.metrics]
+
     def _build_metrics(self, y_true, y_pred):
         if self._metric_objects is not None:
             return
@@ -113,31 +124,47 @@ class Trainer:
             self._metric_objects.append((metric, weighted))
 
     def reset_metrics(self):
-        self._loss_tracker.reset_state()
-        for metric, _ in self._metric_objects or []:
+        self._device_updates.reset()
+        for metric in self.metrics:
             metric.reset_state()
 
     def _update_metrics(self, loss_value, y_true, y_pred, sample_weight):
-        batch_size = y_pred.shape[0]
+        if is_torch(loss_value) and not isinstance(self.loss, CompileLoss):  # on a device: kept there until read
+            return self._device_updates.add(loss_value, y_true, y_pred, sample_weight)
+        batch_size = num_samples(y_true)
         self._loss_tracker.update_state(loss_value, sample_weight=batch_size)
+        if isinstance(self.loss, CompileLoss):
+            self.loss.update_metrics(y_true, y_pred, sample_weight, batch_size)
         self._build_metrics(y_true, y_pred)
         for metric, weighted in self._metric_objects:
             metric.update_state(y_true, y_pred, sample_weight if weighted else None)
 
     def _logs(self):
         """The metrics so far as ``{name: float}``, keys sorted as in Keras' logs."""
+        self._device_updates.apply(self._update_metrics)  # the torch path: one copy of the pending losses
         return dict(sorted((metric.name, float(metric.result())) for metric in self.metrics))
+
+    def _batch_logs(self):
+        """The logs a batch hook receives: a dict, filled only when read if the updates wait on a device."""
+        return BatchLogs(self._logs) if self._device_updates else self._logs()
 
     def _backward_from_loss(self, y_true, y_pred, sample_weight):
         """Run the loss gradient back through the model (Sequential fuses the output activation)."""
         self.backward(self.loss.backward(y_true, y_pred, sample_weight))
 
+    def _host_or_device(self, loss_value):
+        """A loss on the host as a float; on a torch device it stays a tensor: reading it would make
+        the host wait for the device at every step (``teachkeras.models.device_logs``)."""
+        loss_value = plain_array(loss_value)
+        return loss_value if is_torch(loss_value) else float(loss_value)
+
     def _train_step(self, x, y, sample_weight=None):
         if self._needs_tape():  # chapter 08: the tape computes every weight's .grad
             loss_value, y_pred = hooks.tape.train_step(self, x, y, sample_weight)
+            y_pred = map_structure(plain_array, y_pred)  # several outputs: each off the tape
         else:
             y_pred = self(x, training=True)
-            loss_value = float(self.loss(y, y_pred, sample_weight))
+            loss_value = self._host_or_device(self.loss(y, y_pred, sample_weight))
             if self.losses:  # a layer called add_loss: only the tape can add that to the gradient
                 return self._train_step(x, y, sample_weight)
             self._backward_from_loss(y, y_pred, sample_weight)
@@ -148,7 +175,11 @@ class Trainer:
 
     def _test_step(self, x, y, sample_weight=None):
         y_pred = self(x, training=False)
-        loss_value = float(self.loss(y, y_pred, sample_weight)) + sum(float(loss) for loss in self.losses)
+        loss_value = self._host_or_device(self.loss(y, y_pred, sample_weight))
+        if is_torch(loss_value):
+            loss_value = loss_value + sum(plain_array(loss) for loss in self.losses)
+        else:
+            loss_value += sum(float(loss) for loss in self.losses)
         self._update_metrics(loss_value, y, y_pred, sample_weight)
         return loss_value
 
@@ -164,11 +195,17 @@ class Trainer:
         return True
 
     def _standardize_inputs(self, x, argument="x"):
-        """``x`` as one array of the model's float type, converted once (not per batch)."""
+        """``x`` as one array of the model's float type, converted once (not per batch); for a model
+        with several inputs, a tuple of arrays in the order of its inputs."""
+        names = structure_names(self, "input")
+        if names is not None and (len(names) > 1 or isinstance(x, dict)):
+            return tuple(standardize_inputs(one, self.dtype, argument) for one in arrange(x, names, argument))
         return standardize_inputs(x, self.dtype, argument)
 
     def _standardize_targets(self, y, argument="y"):
         """Targets as floats, or as checked integer labels for a sparse loss, converted once."""
+        if isinstance(self.loss, CompileLoss):  # several outputs: a tuple in their order
+            return self.loss.standardize_targets(y, self.dtype, argument)
         if getattr(self.loss, "fn", None) is not losses.sparse_categorical_crossentropy:
             return standardize_targets(y, self.dtype, argument)
         return standardize_targets(y, self.dtype, argument, sparse_loss_name=self.loss.name,
@@ -179,7 +216,10 @@ class Trainer:
         x = self._standardize_inputs(x)
         check_not_empty(method, x)
         y = self._standardize_targets(y)
-        sample_weight = standardize_sample_weight(sample_weight, class_weight, y, method, self.dtype)
+        if isinstance(self.loss, CompileLoss):
+            sample_weight = self.loss.standardize_sample_weight(sample_weight, class_weight, y, method, self.dtype)
+        else:
+            sample_weight = standardize_sample_weight(sample_weight, class_weight, y, method, self.dtype)
         check_lengths(method, x, y, sample_weight)
         return x, y, sample_weight
 
@@ -187,7 +227,8 @@ class Trainer:
         """For sparse labels that ``_standardize_targets`` has checked: a block in which the loss
         skips its per-batch check and only compares the largest label, read here once, with its
         number of classes (the model may learn that only at its first batch). Otherwise a no-op."""
-        if getattr(self.loss, "fn", None) is not losses.sparse_categorical_crossentropy:
+        label_arrays = [y for y in label_arrays if y is not None]  # a data source's labels come batch by batch
+        if getattr(self.loss, "fn", None) is not losses.sparse_categorical_crossentropy or not label_arrays:
             return contextlib.nullcontext()
         return losses.labels_checked(max(losses.largest_label(y) for y in label_arrays if y is not None))
 
@@ -200,10 +241,12 @@ class Trainer:
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
-            validation_batch_size=None, validation_freq=1, **kwargs):
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, **kwargs):
         """Train for ``epochs`` passes over ``(x, y)`` in batches of ``batch_size`` (default 32).
 
         Args:
+            x: an array (several inputs: a list or dict of arrays); or a torch DataLoader, a PyDataset
+                or a generator of ``(x, y)`` or ``(x, y, sample_weight)`` batches (then no y).
             verbose: 'auto' or 1 (progress bar), 2 (one line per epoch), 0 (silent).
             callbacks: list of Callback instances.
             validation_split: fraction in [0, 1) of the samples kept for validation: the LAST
@@ -216,6 +259,7 @@ class Trainer:
             initial_epoch: the epoch to start from (to resume training); ``epochs`` is the last.
             validation_batch_size: batch size for validation (default: batch_size).
             validation_freq: validate every this many epochs.
+            steps_per_epoch, validation_steps: batches per epoch (default: all); a generator needs it.
 
         Returns:
             a History: ``history.history['loss']`` (one value per epoch), ``history.epoch``.
@@ -224,22 +268,27 @@ class Trainer:
         self._assert_compiled("fit")
         batch_size, verbose = check_batch_size(batch_size, "fit"), check_verbose(verbose, "fit")
         check_fit_arguments(epochs, initial_epoch, validation_freq, shuffle, validation_split)
-        x, y, sample_weight, validation = self._prepare_fit_data(x, y, sample_weight, class_weight,
-                                                                 validation_split, validation_data)
-        callback_list = self._callbacks(callbacks, verbose, epochs=epochs, steps=math.ceil(x.shape[0] / batch_size))
+        x, y, sample_weight, validation = self._prepare_fit_data(x, y, sample_weight, class_weight, validation_split,
+                                                                 validation_data, steps_per_epoch, validation_steps)
+        callback_list = self._callbacks(callbacks, verbose, epochs=epochs, steps=self._steps(x, batch_size, steps_per_epoch))
         random = RandomGenerator()  # seeded from teachkeras' global generator: set_random_seed repeats it
         self.stop_training = False
         epoch_logs = None  # what on_train_end receives: the last epoch's logs
         callback_list.on_train_begin()
+        # a callback that restored a backup (chapter 10) says where to resume, as in Keras 3
+        initial_epoch, self._initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch, None
         with self._labels_checked(y, None if validation is None else validation[1]):
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
-                epoch_logs = self._train_epoch(epoch, epochs, (x, y, sample_weight), batch_size, shuffle, random,
-                                               callback_list)
+                batches = self._batches((x, y, sample_weight), batch_size, steps_per_epoch, shuffle, random)
+                logs = self._train_epoch(epoch, epochs, batches, callback_list)
+                if logs is None:  # a generator ran out before this epoch's first batch: no epoch to report
+                    break
+                epoch_logs = logs
                 if validation is not None and (epoch + 1) % validation_freq == 0:
-                    validation_logs = self._evaluate_arrays(*validation, validation_batch_size or batch_size,
-                                                            callback_list)
+                    batches = self._batches(validation, validation_batch_size or batch_size, validation_steps)
+                    validation_logs = self._evaluate_batches(batches, callback_list)
                     epoch_logs.update({f"val_{name}": value for name, value in validation_logs.items()})
                     epoch_logs = dict(sorted(epoch_logs.items()))
                 callback_list.on_epoch_end(epoch, epoch_logs)
@@ -248,34 +297,66 @@ class Trainer:
         callback_list.on_train_end(epoch_logs)
         return self.history
 
-    def _train_epoch(self, epoch, epochs, data, batch_size, shuffle, random, callback_list):
-        """One pass over ``data`` = (x, y, sample_weight), one train step per batch; the epoch's logs."""
+    def _batches(self, data, batch_size, steps=None, shuffle=False, random=None):
+        """Each step's ``(x, y, sample_weight)`` on the model's device, at most ``steps`` of them: the
+        rows of ``epoch_batches`` taken from the arrays of ``data``, or the batches of a DataSource
+        (``shuffle`` then shuffles the order of a PyDataset's batches, as in Keras)."""
         x, y, sample_weight = data
-        for step, rows in enumerate(epoch_batches(x.shape[0], batch_size, shuffle, random)):
+        if isinstance(x, DataSource):
+            return x.epoch(self, shuffle, random)
+        rows = itertools.islice(epoch_batches(num_samples(x), batch_size, shuffle, random), steps)
+        return ((take_rows(x, r, self.device), take_rows(y, r, self.device), take_rows(sample_weight, r, self.device))
+                for r in rows)
+
+    def _steps(self, x, batch_size, steps=None):
+        """The number of steps of one epoch (None when only the end of a generator tells)."""
+        if isinstance(x, DataSource):
+            return x.steps_per_epoch
+        batches = math.ceil(num_samples(x) / batch_size)
+        return batches if steps is None else min(steps, batches)
+
+    def _train_epoch(self, epoch, epochs, batches, callback_list):
+        """One pass over ``batches`` (from ``_batches``), one train step each; the epoch's logs, or
+        None when there was no batch (a generator that has run out)."""
+        loss_value = step = None
+        for step, (x, y, sample_weight) in enumerate(batches):
             callback_list.on_train_batch_begin(step)
-            loss_value = self._train_step(take_rows(x, rows, self.device), take_rows(y, rows, self.device),
-                                          take_rows(sample_weight, rows, self.device))
-            callback_list.on_train_batch_end(step, self._logs())
+            loss_value = self._train_step(x, y, sample_weight)
+            callback_list.on_train_batch_end(step, self._batch_logs())
             self._stop_if_not_finite(loss_value, epoch, epochs, step, callback_list)
             if self.stop_training:
                 break
-        return self._logs()
+        if step is None:
+            return None
+        logs = self._logs()
+        if is_torch(loss_value) and not self.stop_training:  # the losses on the device were just read
+            self._stop_if_not_finite(loss_value, epoch, epochs, step, callback_list)
+        return logs
 
-    def _prepare_fit_data(self, x, y, sample_weight, class_weight, validation_split, validation_data):
-        """``(x, y, sample_weight, validation)`` for fit; ``validation`` is None or ``(x, y, sample_weight)``."""
+    def _prepare_fit_data(self, x, y, sample_weight, class_weight, validation_split, validation_data,
+                          steps_per_epoch=None, validation_steps=None):
+        """``(x, y, sample_weight, validation)`` for fit; ``validation`` is None or ``(x, y, sample_weight)``.
+        Arrays go to the model's device once, here, when they fit there; a DataLoader, PyDataset or
+        generator becomes a DataSource (in place of x), converted batch by batch."""
         if sample_weight is not None and class_weight is not None:
             raise ValueError("fit: pass sample_weight or class_weight, not both")
-        x, y, sample_weight = self._standardize_data("fit", x, y, sample_weight)
+        if is_data_source(x):
+            x = DataSource(x, "fit", steps_per_epoch, "steps_per_epoch", class_weight, y=y, sample_weight=sample_weight,
+                           validation_split=validation_split)
+        else:
+            x, y, sample_weight = self._standardize_data("fit", x, y, sample_weight)
         validation = None
         if validation_data is not None:
-            validation = self._unpack_validation_data(validation_data)
+            validation = self._unpack_validation_data(validation_data, validation_steps)
         elif validation_split:
             (x, y, sample_weight), validation = train_validation_split((x, y, sample_weight), validation_split)
-        if class_weight is not None:  # after the split: Keras weights the training samples only
+        if class_weight is not None and y is not None:  # after the split: Keras weights the training samples only
             sample_weight = class_weight_to_sample_weight(y, class_weight)
-        return x, y, sample_weight, validation
+        return (*resident((x, y, sample_weight), self.device), resident(validation, self.device))
 
-    def _unpack_validation_data(self, validation_data):
+    def _unpack_validation_data(self, validation_data, steps=None):
+        if is_data_source(validation_data):
+            return DataSource(validation_data, "fit", steps, "validation_steps"), None, None
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError(
                 "fit: validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val), "
@@ -285,7 +366,10 @@ class Trainer:
         x_val = self._standardize_inputs(validation_data[0], "validation_data[0]")
         y_val = self._standardize_targets(validation_data[1], "validation_data[1]")
         weights = validation_data[2] if len(validation_data) == 3 else None
-        weights = standardize_sample_weight(weights, None, y_val, "fit", self.dtype)
+        if isinstance(self.loss, CompileLoss):
+            weights = self.loss.standardize_sample_weight(weights, None, y_val, "fit", self.dtype)
+        else:
+            weights = standardize_sample_weight(weights, None, y_val, "fit", self.dtype)
         check_lengths("fit (validation_data)", x_val, y_val, weights)
         return x_val, y_val, weights
 
@@ -305,7 +389,12 @@ class Trainer:
     def _stop_if_not_finite(self, loss_value, epoch, epochs, step, callback_list):
         """A NaN or infinite batch loss ends training after that batch (Keras trains on; nothing useful
         follows a NaN, see docs/design.md). The warning says where; TerminateOnNaN, if given, has
-        already printed Keras' own line, so it is not repeated."""
+        already printed Keras' own line, so it is not repeated. A loss on a torch device is checked
+        when the logs were last read (``teachkeras.models.device_logs``): no wait at every step."""
+        if is_torch(loss_value):
+            if self._device_updates.non_finite is None:
+                return
+            loss_value, step = self._device_updates.non_finite
         if math.isfinite(loss_value):
             return
         self.stop_training = True
@@ -319,9 +408,10 @@ class Trainer:
             RuntimeWarning, stacklevel=4,  # _stop_if_not_finite, _train_epoch, fit, the caller
         )
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, callbacks=None,
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None,
                  return_dict=False, **kwargs):
-        """The loss and metrics on ``(x, y)``, in batches, with ``training=False``.
+        """The loss and metrics on ``(x, y)``, in batches, with ``training=False``; ``x`` may also be a
+        DataLoader, PyDataset or generator, of which ``steps`` batches are used (default: all).
 
         Returns the loss alone when there are no metrics, else ``[loss, metric, ...]`` in compile
         order, or ``{name: value}`` with ``return_dict=True``.
@@ -329,21 +419,24 @@ class Trainer:
         reject_arguments("evaluate", kwargs, {"show_accuracy": LEGACY_FIT_ARGUMENTS["show_accuracy"]})
         self._assert_compiled("evaluate")
         batch_size, verbose = check_batch_size(batch_size, "evaluate"), check_verbose(verbose, "evaluate")
-        x, y, sample_weight = self._standardize_data("evaluate", x, y, sample_weight)
-        callback_list = self._callbacks(callbacks, verbose, epochs=1, steps=math.ceil(x.shape[0] / batch_size))
-        with self._labels_checked(y):
-            logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callback_list)
+        if is_data_source(x):
+            data = DataSource(x, "evaluate", steps, "steps", y=y, sample_weight=sample_weight), None, None
+        else:
+            data = resident(self._standardize_data("evaluate", x, y, sample_weight), self.device)
+        callback_list = self._callbacks(callbacks, verbose, epochs=1, steps=self._steps(data[0], batch_size, steps))
+        with self._labels_checked(data[1]):
+            logs = self._evaluate_batches(self._batches(data, batch_size, steps), callback_list)
         return logs if return_dict else self._in_metric_order(logs)
 
-    def _evaluate_arrays(self, x, y, sample_weight, batch_size, callback_list):
-        """The test step over every batch, in order (fit's validation runs this too); the logs."""
+    def _evaluate_batches(self, batches, callback_list):
+        """The test step over each of ``batches`` (from ``_batches``, in order; fit's validation runs
+        this too); the logs."""
         self.reset_metrics()
         callback_list.on_test_begin()
-        for step, rows in enumerate(epoch_batches(x.shape[0], batch_size, shuffle=False, random=None)):
+        for step, (x, y, sample_weight) in enumerate(batches):
             callback_list.on_test_batch_begin(step)
-            self._test_step(take_rows(x, rows, self.device), take_rows(y, rows, self.device),
-                            take_rows(sample_weight, rows, self.device))
-            callback_list.on_test_batch_end(step, self._logs())
+            self._test_step(x, y, sample_weight)
+            callback_list.on_test_batch_end(step, self._batch_logs())
         logs = self._logs()
         callback_list.on_test_end(logs)
         return logs
@@ -352,25 +445,30 @@ class Trainer:
         values = [logs[name] for name in self.metrics_names]
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x, batch_size=None, verbose="auto", callbacks=None):
-        """The model's outputs for ``x`` as one numpy array, computed in batches (training=False)."""
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for ``x`` as one numpy array (several outputs: a list or dict of them),
+        computed in batches (training=False); on a torch device they stay there until the last batch."""
         batch_size, verbose = check_batch_size(batch_size, "predict"), check_verbose(verbose, "predict")
-        x = self._standardize_inputs(x)
-        check_not_empty("predict", x)
-        callback_list = self._callbacks(callbacks, verbose, epochs=1, steps=math.ceil(x.shape[0] / batch_size))
+        if is_data_source(x):
+            x = DataSource(x, "predict", steps, "steps")
+        else:
+            x = self._standardize_inputs(x)
+            check_not_empty("predict", x)
+            x = resident((x, None, None), self.device)[0]
+        callback_list = self._callbacks(callbacks, verbose, epochs=1, steps=self._steps(x, batch_size, steps))
         callback_list.on_predict_begin()
         outputs = []
-        for step, rows in enumerate(epoch_batches(x.shape[0], batch_size, shuffle=False, random=None)):
+        for step, (x_batch, _, _) in enumerate(self._batches((x, None, None), batch_size, steps)):
             callback_list.on_predict_batch_begin(step)
-            outputs.append(to_numpy(self(take_rows(x, rows, self.device), training=False)))
+            outputs.append(self(x_batch, training=False))
             callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
         callback_list.on_predict_end()
-        return np.concatenate(outputs, axis=0)
+        return map_structure(lambda *batches: to_numpy(concatenate(batches)), *outputs)  # a list or dict: each output
 
     def predict_on_batch(self, x):
         """The outputs for one batch, as a numpy array."""
         x = self._standardize_inputs(x)
-        return to_numpy(self(take_rows(x, slice(None), self.device), training=False))
+        return map_structure(to_numpy, self(take_rows(x, slice(None), self.device), training=False))
 
     def predict_classes(self, x, batch_size=None, verbose=0):
         """Keras 1/2's class predictions (removed in Keras 2.6): works, with a DeprecationWarning."""

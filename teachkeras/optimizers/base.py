@@ -114,7 +114,8 @@ class Optimizer:
         return self.apply([grad for grad, _ in pairs], [variable for _, variable in pairs])
 
     def apply(self, grads, variables):
-        """One update of every variable from its gradient; then ``iterations += 1``."""
+        """One update of every variable from its gradient, then each updated variable's constraint
+        (chapter 11: ``MaxNorm`` and friends, as Keras applies them); then ``iterations += 1``."""
         grads, variables = list(grads), list(variables)
         if len(grads) != len(variables):
             raise ValueError(f"{self.name}: {len(grads)} gradients for {len(variables)} variables")
@@ -133,6 +134,10 @@ class Optimizer:
         for grad, variable in zip(grads, variables):
             if grad is not None:
                 self.update_step(grad, variable, learning_rate)
+        for grad, variable in zip(grads, variables):
+            constraint = getattr(variable, "constraint", None)
+            if grad is not None and constraint is not None:  # projected back after the update
+                variable.assign(constraint(variable.value))
         self.iterations += 1
 
     def clip_gradients(self, grads):

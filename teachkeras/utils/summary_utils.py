@@ -24,19 +24,23 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     layers = _layers_in_range(model.layers, layer_range)
     rows = [(f"{layer.name} ({type(layer).__name__})", _output_shape_text(layer),
              f"{layer.count_params():,}" if layer.built else "0 (unbuilt)") for layer in layers]
+    graph = getattr(model, "_nodes", None)  # a functional model (chapter 09): Keras' "Connected to" column
+    if graph is not None:
+        rows = [row + (_connected_to(layer, graph),) for row, layer in zip(rows, layers)]
     if show_trainable:
         rows = [row + (("Y" if layer.trainable else "N") if layer.weights else "-",)
                 for row, layer in zip(rows, layers)]
     trainable = sum(math.prod(weight.shape) for weight in model.trainable_weights)
     total = model.count_params()
-    headers = ("Layer (type)", "Output Shape", "Param #") + (("Trainable",) if show_trainable else ())
+    headers = ("Layer (type)", "Output Shape", "Param #") + (("Connected to",) if graph is not None else ())
+    headers += ("Trainable",) if show_trainable else ()
     if line_length is None:  # as wide as the contents, with room after the name and the shape
         widths = [max([len(header)] + [len(row[column]) for row in rows]) for column, header in enumerate(headers)]
         widths[0] += 2
         widths[1] += 2
     else:
         widths = _column_widths(line_length, positions, len(headers))
-    align = ["<", "<", ">", "^"]  # Keras: names and shapes left, counts right, Y/N centred
+    align = ["<", "<", ">"] + (["<"] if graph is not None else []) + ["^"]  # counts right, Y/N centred
     gap = " " * _COLUMN_GAP
 
     def line(cells):
@@ -104,8 +108,23 @@ def _column_widths(line_length, positions, columns):
 
 
 def _output_shape_text(layer):
-    shape = getattr(layer, "output_shape", None)
+    shape = getattr(layer, "batch_shape", None) or getattr(layer, "output_shape", None)
+    nodes = getattr(layer, "_inbound_nodes", None)
+    if shape is None and nodes:
+        outputs = nodes[0].output_tensors
+        shape = outputs[0].shape if len(outputs) == 1 else [tensor.shape for tensor in outputs]
     return str(shape) if shape is not None else "?"
+
+
+def _connected_to(layer, graph):
+    """Keras' "Connected to" cell: ``name[node][tensor]`` of each input of the layer's calls in the graph."""
+    names = []
+    for node in graph:
+        if node.layer is layer:
+            for tensor in node.input_tensors:
+                source, node_index, tensor_index = tensor._keras_history
+                names.append(f"{source.name}[{node_index}][{tensor_index}]")
+    return ", ".join(names) or "-"
 
 
 def _format_bytes(count):
