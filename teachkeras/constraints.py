@@ -20,6 +20,7 @@ import types
 
 from teachkeras import hooks, ops
 from teachkeras.backend import epsilon
+from teachkeras.identifiers import name_lookup
 from teachkeras.legacy import LEGACY_CONSTRAINT_NAMES, legacy_name_error
 from teachkeras.validation import check_number
 
@@ -110,44 +111,8 @@ class MinMaxNorm(Constraint):
 max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
 CONSTRAINTS = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_max_norm": MinMaxNorm}
 
-
-def get(identifier):
-    """A constraint from None, a name ('max_norm' or 'MaxNorm'), a config dict, a Constraint
-    (class or object) or any callable ``f(w) -> w``."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, type) and issubclass(identifier, Constraint):
-        return identifier()
-    if isinstance(identifier, str):
-        return _constraint_class(identifier)()
-    if isinstance(identifier, dict) and "class_name" in identifier:
-        return _constraint_class(identifier["class_name"]).from_config(identifier.get("config") or {})
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"expected a constraint name, a Constraint or a callable, received {identifier!r}")
-
-
-def _constraint_class(name):
-    classes = {**CONSTRAINTS, **{cls.__name__: cls for cls in CONSTRAINTS.values()}}
-    if name not in classes and name in LEGACY_CONSTRAINT_NAMES:
-        raise ValueError(str(legacy_name_error("constraints", name, LEGACY_CONSTRAINT_NAMES)))
-    if name not in classes:
-        raise ValueError(f"unknown constraint {name!r}; expected one of {sorted(classes)}")
-    return classes[name]
-
-
-def serialize(constraint):
-    """None, or ``{'class_name': ..., 'config': ...}`` as a layer's ``get_config`` writes it."""
-    if constraint is None:
-        return None
-    if hasattr(constraint, "get_config"):
-        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-    return {"class_name": getattr(constraint, "__name__", type(constraint).__name__), "config": {}}
-
-
-def deserialize(config):
-    """The constraint that ``serialize`` described."""
-    return get(dict(config))
+get, serialize, deserialize = name_lookup("constraint", Constraint, CONSTRAINTS, LEGACY_CONSTRAINT_NAMES,
+                                          module="constraints", callable_form="f(w) -> w")
 
 
 def __getattr__(name):  # constraints.maxnorm (Keras 1) names its Keras 3 spelling

@@ -22,6 +22,7 @@ import numbers
 import types
 
 from teachkeras import hooks, ops
+from teachkeras.identifiers import name_lookup
 from teachkeras.legacy import LEGACY_REGULARIZER_NAMES, legacy_name_error
 
 
@@ -126,44 +127,8 @@ class OrthogonalRegularizer(Regularizer):
 l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
 REGULARIZERS = {"l1": L1, "l2": L2, "l1l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer}
 
-
-def get(identifier):
-    """A regularizer from None, a name ('l2' or 'L2'), a config dict, a Regularizer (class or
-    object) or any callable ``f(x) -> scalar``."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if isinstance(identifier, str):
-        return _regularizer_class(identifier)()
-    if isinstance(identifier, dict) and "class_name" in identifier:
-        return _regularizer_class(identifier["class_name"]).from_config(identifier.get("config") or {})
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"expected a regularizer name, a Regularizer or a callable, received {identifier!r}")
-
-
-def _regularizer_class(name):
-    classes = {**REGULARIZERS, **{cls.__name__: cls for cls in REGULARIZERS.values()}}
-    if name not in classes and name in LEGACY_REGULARIZER_NAMES:
-        raise ValueError(str(legacy_name_error("regularizers", name, LEGACY_REGULARIZER_NAMES)))
-    if name not in classes:
-        raise ValueError(f"unknown regularizer {name!r}; expected one of {sorted(classes)}")
-    return classes[name]
-
-
-def serialize(regularizer):
-    """None, or ``{'class_name': ..., 'config': ...}`` as a layer's ``get_config`` writes it."""
-    if regularizer is None:
-        return None
-    if hasattr(regularizer, "get_config"):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    return {"class_name": getattr(regularizer, "__name__", type(regularizer).__name__), "config": {}}
-
-
-def deserialize(config):
-    """The regularizer that ``serialize`` described."""
-    return get(dict(config))
+get, serialize, deserialize = name_lookup("regularizer", Regularizer, REGULARIZERS, LEGACY_REGULARIZER_NAMES,
+                                          module="regularizers", callable_form="f(x) -> scalar")
 
 
 def __getattr__(name):  # regularizers.activity_l2 (Keras 1) names its Keras 3 spelling

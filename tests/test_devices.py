@@ -2,6 +2,7 @@
 device until read; and inputs that arrive in batches (DataLoader, PyDataset, generators)."""
 
 import json
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -369,6 +370,40 @@ def test_torch_path_benchmark_runs(capsys):
         sys.path.remove(str(ROOT / "benchmarks"))
     out = capsys.readouterr().out
     assert "MLP, 512 samples on cpu" in out and "convnet, 256 samples on cpu" in out and "ratio teachkeras / torch" in out
+
+
+def test_device_twins_of_the_torch_path_benchmark_train_as_the_benchmarks_twins():
+    """bench_torch_path's twins on a device (what tools/device_check.py times beside fit) start from
+    the same weights as bench_mlp's and bench_convnet's, and take the same steps."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench_convnet
+        import bench_mlp
+        import bench_torch_path
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    images, one_hot, labels = bench_torch_path.data(256, seed=5, image=True)
+    weights = bench_convnet.teachkeras_model(0).get_weights()
+    reference = bench_convnet.torch_trainer(0, weights).train(images, one_hot, bench_torch_path.BATCH_SIZE)[0]
+    twin = bench_torch_path.torch_convnet_epoch(weights, "cpu")
+    loss = twin(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels))
+    assert loss == pytest.approx(reference, rel=1e-4)
+    x, _, labels = bench_torch_path.data(256, seed=6)
+    weights = bench_mlp.teachkeras_model("rmsprop", 0).get_weights()
+    reference = bench_mlp.torch_trainer(weights, "rmsprop", 7)(torch.from_numpy(x), torch.from_numpy(labels))[0]
+    loss = bench_torch_path.torch_mlp_epoch(weights, "cpu", seed=7)(torch.from_numpy(x), torch.from_numpy(labels))
+    assert loss == pytest.approx(reference, rel=1e-4)
+    with pytest.raises(ValueError, match="2 weights for 2 Conv2d and Linear layers"):
+        bench_torch_path.load_keras_weights(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)),
+                                            weights[:2])
+
+
+def test_device_check_help_and_bad_arguments():
+    script = ROOT / "tools" / "device_check.py"
+    result = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "--cpu-only" in result.stdout and "(default 60,000)" in result.stdout
+    result = subprocess.run([sys.executable, str(script), "--epochs", "0"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "--epochs must be a positive integer, received 0" in result.stderr
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam", "rmsprop"])

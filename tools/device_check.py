@@ -21,55 +21,32 @@ Usage, from the repository root::
 
 import argparse
 import os
-import statistics
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BATCH_SIZE = 128
+if str(ROOT / "benchmarks") not in sys.path:
+    sys.path.insert(0, str(ROOT / "benchmarks"))  # as the tests import the benchmarks
+
+import bench_torch_path  # noqa: E402  (the timing loop, the data and the plain-PyTorch twins)
+from bench_torch_path import BATCH_SIZE, data  # noqa: E402  (the worker imports data from here too)
 
 
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cpu-only", action="store_true", help="skip CUDA even when it is there")
-    parser.add_argument("--samples", type=int, default=60_000, help="MLP samples per epoch (default 60,000)")
-    parser.add_argument("--conv-samples", type=int, default=10_000, help="convnet samples per epoch (default 10,000)")
-    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per framework (default 3)")
-    arguments = parser.parse_args(argv)
-    for name in ("samples", "conv_samples", "epochs"):
-        if getattr(arguments, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be a positive integer, received {getattr(arguments, name)}")
-    return arguments
-
-
-def synchronize(device):
-    import torch
-
-    if str(device).startswith("cuda"):
-        torch.cuda.synchronize()
+    bench_torch_path.add_size_arguments(parser, samples=60_000, conv_samples=10_000)
+    return bench_torch_path.parse_positive(parser, argv)
 
 
 def mlp(seed=0, device=None):
-    import teachkeras as keras
+    """The notes' MLP (bench_mlp's, with RMSprop), moved to ``device`` when given."""
+    import bench_mlp
 
-    keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(512, activation="relu"),
-                              keras.layers.Dense(10, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.RMSprop(1e-3, rho=0.9, epsilon=1e-7), loss="categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = bench_mlp.teachkeras_model("rmsprop", seed)
     return model.to(device) if device else model
-
-
-def data(samples, seed=0, image=False):
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, samples)
-    shape = (samples, 28, 28, 1) if image else (samples, 784)
-    return rng.random(shape, dtype=np.float32), np.eye(10, dtype="float32")[labels], labels
 
 
 def check_parity(devices):
@@ -94,84 +71,18 @@ def check_parity(devices):
 
 
 def timed(name, teachkeras_epoch, torch_epoch, epochs, device):
-    teachkeras_epoch(), torch_epoch()  # warm-up: kernels, caches, the first copy to the device
-    times = {"teachkeras": [], "torch": []}
-    for _ in range(epochs):
-        for framework, run in (("teachkeras", teachkeras_epoch), ("torch", torch_epoch)):
-            synchronize(device)
-            start = time.perf_counter()
-            run()
-            synchronize(device)
-            times[framework].append(time.perf_counter() - start)
-    medians = {framework: statistics.median(values) for framework, values in times.items()}
+    medians = bench_torch_path.epoch_medians(teachkeras_epoch, torch_epoch, epochs, device)
     print(f"{name} on {device}: median epoch teachkeras {medians['teachkeras']:.3f} s, plain PyTorch "
           f"{medians['torch']:.3f} s, ratio {medians['teachkeras'] / medians['torch']:.2f}")
     return medians
 
 
-def torch_mlp_epoch(weights, device):
-    import torch
-
-    network = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10)).to(device)
-    with torch.no_grad():
-        for layer, kernel, bias in ((network[0], weights[0], weights[1]), (network[2], weights[2], weights[3])):
-            layer.weight.copy_(torch.from_numpy(kernel.T.copy()))
-            layer.bias.copy_(torch.from_numpy(bias))
-    optimizer = torch.optim.RMSprop(network.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
-
-    def epoch(images, labels):
-        order = torch.randperm(len(images), device=images.device)
-        total = torch.zeros((), device=images.device)
-        for start in range(0, len(images), BATCH_SIZE):
-            rows = order[start:start + BATCH_SIZE]
-            optimizer.zero_grad(set_to_none=True)
-            loss = torch.nn.functional.cross_entropy(network(images[rows]), labels[rows])
-            loss.backward()
-            optimizer.step()
-            total += loss.detach() * len(rows)
-        return float(total) / len(images)
-
-    return epoch
-
-
-def torch_convnet_epoch(weights, device):
-    import torch
-
-    model = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(), torch.nn.Linear(64 * 5 * 5, 10)).to(device)
-    conv1_kernel, conv1_bias, conv2_kernel, conv2_bias, dense_kernel, dense_bias = weights
-    with torch.no_grad():  # (kh, kw, in, out) -> (out, in, kh, kw); Dense over (h, w, c) -> Linear over (c, h, w)
-        model[0].weight.copy_(torch.from_numpy(conv1_kernel.transpose(3, 2, 0, 1).copy()))
-        model[0].bias.copy_(torch.from_numpy(conv1_bias))
-        model[3].weight.copy_(torch.from_numpy(conv2_kernel.transpose(3, 2, 0, 1).copy()))
-        model[3].bias.copy_(torch.from_numpy(conv2_bias))
-        model[7].weight.copy_(torch.from_numpy(dense_kernel.reshape(5, 5, 64, 10).transpose(3, 2, 0, 1)
-                                               .reshape(10, 64 * 5 * 5).copy()))
-        model[7].bias.copy_(torch.from_numpy(dense_bias))
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-
-    def epoch(images, labels):
-        total = torch.zeros((), device=images.device)
-        for start in range(0, len(images), BATCH_SIZE):
-            optimizer.zero_grad(set_to_none=True)
-            loss = torch.nn.functional.cross_entropy(model(images[start:start + BATCH_SIZE]), labels[start:start + BATCH_SIZE])
-            loss.backward()
-            optimizer.step()
-            total += loss.detach() * len(labels[start:start + BATCH_SIZE])
-        return float(total) / len(images)
-
-    return epoch
-
-
 def check_speed(device, arguments, convnet=True):
     import torch
 
-    sys.path.insert(0, str(ROOT / "benchmarks"))
     x, y, labels = data(arguments.samples)
     model = mlp(device=device)
-    twin = torch_mlp_epoch(model.get_weights(), device)
+    twin = bench_torch_path.torch_mlp_epoch(model.get_weights(), device)
     x_device, labels_device = torch.from_numpy(x).to(device), torch.from_numpy(labels).to(device)
     y_device = torch.from_numpy(y).to(device)  # both frameworks start from data already on the device
     timed(f"MLP, {len(x)} samples", lambda: model.fit(x_device, y_device, batch_size=BATCH_SIZE, epochs=1, verbose=0),
@@ -182,7 +93,7 @@ def check_speed(device, arguments, convnet=True):
 
     images, one_hot, labels = data(arguments.conv_samples, image=True)
     model = bench_convnet.teachkeras_model(0)
-    twin = torch_convnet_epoch(model.get_weights(), device)
+    twin = bench_torch_path.torch_convnet_epoch(model.get_weights(), device)
     model.to(device)
     images_device = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous().to(device)
     labels_device = torch.from_numpy(labels).to(device)
@@ -221,26 +132,21 @@ def check_data_parallel(arguments, backend="nccl", device="cuda:{rank}"):
     from teachkeras import distribute
 
     samples = min(arguments.samples, 20_480)
-    with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder) / "worker.py"
-        script.write_text(WORKER)
-        distribute.launch(script, nprocs=2, args=[folder, ROOT, samples, backend, device], timeout=240,
+    with bench_torch_path.worker_script(WORKER) as script:
+        distribute.launch(script, nprocs=2, args=[script.parent, ROOT, samples, backend, device], timeout=240,
                           env={"OMP_NUM_THREADS": "1"})
-        saved = np.load(Path(folder) / "ranks.npz")
+        with np.load(script.parent / "ranks.npz") as archive:
+            saved = dict(archive)
     x, y, _ = data(samples, seed=2)
     model = mlp(device=device.format(rank=0))
     strategy = distribute.DataParallel()
     strategy.fit(model, x, y, batch_size=256, epochs=1, verbose=0, seed=3)
     difference = max(float(np.abs(a - saved[f"arr_{i}"]).max()) for i, a in enumerate(model.get_weights()))
-    synchronize(device.format(rank=0))
-    start = time.perf_counter()
-    strategy.fit(model, x, y, batch_size=256, epochs=1, verbose=0, seed=4)
-    synchronize(device.format(rank=0))
-    alone = time.perf_counter() - start
-    ok = difference < 1e-4
+    alone = bench_torch_path.seconds(lambda: strategy.fit(model, x, y, batch_size=256, epochs=1, verbose=0, seed=4),
+                                     device.format(rank=0))
+    together, ok = samples / float(saved["seconds"]), difference < 1e-4
     print(f"{backend}, 2 processes (batch 128 each) vs 1 (batch 256): largest weight difference {difference:.1e}: "
-          f"{'ok' if ok else 'FAILED'}; throughput {samples / float(saved['seconds']):,.0f} vs "
-          f"{samples / alone:,.0f} samples/s")
+          f"{'ok' if ok else 'FAILED'}; throughput {together:,.0f} vs {samples / alone:,.0f} samples/s")
     return ok
 
 

@@ -17,7 +17,7 @@ of each sample (``axis``), the same way in training and at inference.
 [0.5, 10.0]
 """
 
-__all__ = ['feature_axes', 'per_feature', 'normalize_backward', 'BatchNormalization', 'LayerNormalization']
+__all__ = ['feature_axes', 'per_feature', 'normalize_backward', 'BatchNormalization', 'normalize_scale_shift', 'LayerNormalization']
 
 
 from teachkeras import initializers
@@ -122,14 +122,7 @@ class BatchNormalization(Layer):
         else:
             mean = per_feature(self.moving_mean.value, self.axes, self.input_rank)
             variance = per_feature(self.moving_variance.value, self.axes, self.input_rank)
-        self.inv_std = 1 / xp.sqrt(variance + self.epsilon)
-        self.x_hat = (inputs - mean) * self.inv_std
-        outputs = self.x_hat
-        if self.scale:
-            outputs = outputs * per_feature(self.gamma.value, self.axes, self.input_rank)
-        if self.center:
-            outputs = outputs + per_feature(self.beta.value, self.axes, self.input_rank)
-        return outputs
+        return normalize_scale_shift(self, inputs, mean, variance)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -143,6 +136,19 @@ class BatchNormalization(Layer):
             **{name: serialized("regularizers", getattr(self, name)) for name in ("beta_regularizer", "gamma_regularizer")},
             **{name: serialized("constraints", getattr(self, name)) for name in ("beta_constraint", "gamma_constraint")},
         }
+
+
+def normalize_scale_shift(layer, inputs, mean, variance):
+    """``gamma * x_hat + beta`` with ``x_hat = (inputs - mean) / sqrt(variance + epsilon)``; stores
+    ``layer.x_hat`` and ``layer.inv_std`` (``1 / sqrt(variance + epsilon)``) for the backward pass."""
+    layer.inv_std = 1 / namespace(inputs).sqrt(variance + layer.epsilon)
+    layer.x_hat = (inputs - mean) * layer.inv_std
+    outputs = layer.x_hat
+    if layer.scale:
+        outputs = outputs * per_feature(layer.gamma.value, layer.axes, layer.input_rank)
+    if layer.center:
+        outputs = outputs + per_feature(layer.beta.value, layer.axes, layer.input_rank)
+    return outputs
 
 
 class LayerNormalization(Layer):
@@ -192,14 +198,7 @@ class LayerNormalization(Layer):
         xp = namespace(inputs)
         mean = xp.mean(inputs, axis=self.axes, keepdims=True)
         variance = xp.mean((inputs - mean) ** 2, axis=self.axes, keepdims=True)
-        self.inv_std = 1 / xp.sqrt(variance + self.epsilon)
-        self.x_hat = (inputs - mean) * self.inv_std
-        outputs = self.x_hat
-        if self.scale:
-            outputs = outputs * per_feature(self.gamma.value, self.axes, self.input_rank)
-        if self.center:
-            outputs = outputs + per_feature(self.beta.value, self.axes, self.input_rank)
-        return outputs
+        return normalize_scale_shift(self, inputs, mean, variance)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
