@@ -62,6 +62,22 @@ def test_torch_path_gives_the_losses_of_the_numpy_path(data, optimizer):
     np.testing.assert_allclose(models[0].evaluate(x, y, verbose=0), models[1].evaluate(x, y, verbose=0), rtol=1e-5)
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "rmsprop", "adagrad", "adadelta", "nadam", "adamw"])
+def test_a_model_moved_between_backends_mid_training_trains_on_as_if_it_had_stayed(data, optimizer):
+    """The optimizer's slots follow their variables: numpy, then torch, then numpy again, as one run."""
+    x, y = data
+    stayed, moved = classifier(optimizer=optimizer), classifier(optimizer=optimizer)
+    for device in ("cpu", None):
+        stayed.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        moved.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        moved.to(device)
+    stayed.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    moved.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    assert moved.optimizer.iterations == stayed.optimizer.iterations == 42
+    for a, b in zip(stayed.get_weights(), moved.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
 def test_torch_path_convnet_gives_the_losses_of_the_numpy_path():
     rng = np.random.default_rng(1)
     x, y = rng.random((40, 8, 8, 1), dtype=np.float32), np.eye(3, dtype="float32")[rng.integers(0, 3, 40)]

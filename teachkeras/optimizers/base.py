@@ -23,7 +23,7 @@ __all__ = ['Optimizer']
 import math
 import re
 
-from teachkeras.backend import namespace
+from teachkeras.backend import device_of, namespace, to_device
 from teachkeras.legacy import legacy_optimizer_arguments
 from teachkeras.optimizers.learning_rate import LearningRate, checked_learning_rate, deserialize_schedule, is_schedule
 from teachkeras.validation import check_number
@@ -89,8 +89,12 @@ class Optimizer:
         return slot
 
     def slot(self, variable, name):
-        """The state array ``name`` kept for ``variable``."""
-        return self._slots[id(variable)][name]
+        """The state array ``name`` kept for ``variable``, where the variable is now: a model moved
+        with ``model.to(device)`` after some training takes its optimizer's state along."""
+        slots = self._slots[id(variable)]
+        if device_of(slots[name]) != device_of(variable.value):
+            slots[name] = to_device(slots[name], device_of(variable.value))
+        return slots[name]
 
     def _scheduled_learning_rate(self):
         """The number, the schedule at ``iterations``, or a plain function called with no arguments."""
