@@ -390,3 +390,61 @@ def test_a_graph_runs_on_torch_tensors_as_on_numpy(name):
     assert all(isinstance(one, torch.Tensor) for one in on_torch)
     for a, b in zip(on_numpy, on_torch):
         np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- KerasTensors beyond the first argument
+
+def endpoint_graph(library):
+    """The training guide's endpoint pattern: a layer called on two KerasTensors, and on one as a keyword."""
+
+    class Endpoint(library.layers.Layer):
+        def call(self, targets, logits, scale=None):
+            return library.ops.softmax(logits * scale) + 0.0 * targets
+
+    inputs = library.Input(shape=(3,), name="inputs")
+    targets = library.Input(shape=(4,), name="targets")
+    logits = library.layers.Dense(4, name="logits")(inputs)
+    scale = library.layers.Dense(4, name="scale")(inputs)
+    outputs = Endpoint(name="endpoint")(targets, logits, scale=scale)
+    return library.Model([inputs, targets], outputs), Endpoint
+
+
+def test_a_layer_called_on_several_keras_tensors_records_them_all():
+    model, _ = endpoint_graph(tk)
+    node = model.get_layer("endpoint").inbound_nodes[0]
+    assert [tensor._keras_history[0].name for tensor in node.input_tensors] == ["targets", "logits", "scale"]
+    assert [layer.name for layer in model.layers[-1:]] == ["endpoint"] and len(model.layers) == 5
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
+    t = np.zeros((5, 4), "float32")
+    dense, scale = model.get_layer("logits"), model.get_layer("scale")
+    expected = tk.ops.softmax((x @ dense.kernel.numpy() + dense.bias.numpy()) * (x @ scale.kernel.numpy() + scale.bias.numpy()))
+    np.testing.assert_allclose(model.predict([x, t], verbose=0), np.asarray(expected), rtol=1e-5, atol=1e-7)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")  # no backward written: the tape trains it
+    before = scale.kernel.numpy().copy()
+    model.fit([x, t], np.eye(4, dtype="float32")[[0, 1, 2, 3, 0]], verbose=0)
+    assert not np.array_equal(before, scale.kernel.numpy())
+
+
+def test_several_keras_tensors_round_trip_through_the_config():
+    model, endpoint = endpoint_graph(tk)
+    config = model.get_config()
+    entry = next(layer for layer in config["layers"] if layer["name"] == "endpoint")
+    (node,) = entry["inbound_nodes"]
+    assert [arg["config"]["keras_history"] for arg in node["args"]] == [["targets", 0, 0], ["logits", 0, 0]]
+    assert node["kwargs"]["scale"]["config"]["keras_history"] == ["scale", 0, 0]
+    copy = tk.Model.from_config(json.loads(json.dumps(config)), custom_objects={"Endpoint": endpoint})
+    x = np.random.default_rng(1).normal(size=(2, 3)).astype("float32")
+    copy.set_weights(model.get_weights())
+    np.testing.assert_allclose(copy.predict([x, np.zeros((2, 4), "float32")], verbose=0),
+                               model.predict([x, np.zeros((2, 4), "float32")], verbose=0), rtol=1e-6)
+
+
+def test_several_keras_tensors_are_written_as_keras_writes_them(keras):
+    ours, _ = endpoint_graph(tk)
+    theirs, _ = endpoint_graph(keras)
+
+    def nodes(model):
+        entry = next(layer for layer in model.get_config()["layers"] if layer["name"] == "endpoint")
+        return json.loads(json.dumps(entry["inbound_nodes"]))
+
+    assert nodes(ours) == nodes(theirs)

@@ -35,13 +35,15 @@ from teachkeras.tree import flatten, map_structure, pack_sequence_as
 
 class Node:
     """One call of ``layer`` on KerasTensors: the ``inputs`` it received and the ``outputs`` it
-    returned (as given: one tensor, a list or a dict), and the call's keyword ``arguments``."""
+    returned (as given: one tensor, a list or a dict), the call's further positional ``args`` and
+    keyword ``arguments`` (which may hold KerasTensors too: ``layer(targets, logits)``)."""
 
-    def __init__(self, layer, inputs, outputs, arguments=None):
+    def __init__(self, layer, inputs, outputs, arguments=None, args=()):
         self.layer = layer
         self.inputs, self.outputs = inputs, outputs
-        self.input_tensors, self.output_tensors = flatten(inputs), flatten(outputs)
-        self.arguments = dict(arguments or {})
+        self.args, self.arguments = tuple(args), dict(arguments or {})
+        further = [leaf for leaf in flatten([list(self.args), self.arguments]) if isinstance(leaf, KerasTensor)]
+        self.input_tensors, self.output_tensors = flatten(inputs) + further, flatten(outputs)
         if getattr(layer, "_inbound_nodes", None) is None:
             layer._inbound_nodes = []
         layer._inbound_nodes.append(self)
@@ -84,9 +86,13 @@ def infer_outputs(layer, inputs, args, kwargs):
         if _is_shape(tuple(output_shapes)):
             return KerasTensor(tuple(output_shapes), layer.dtype)
         return [KerasTensor(tuple(shape), layer.dtype) for shape in output_shapes]
-    zeros = map_structure(lambda one: to_device(np.zeros([1 if size is None else size for size in one.shape],
-                                                         dtype=one.dtype), layer.device), inputs)
-    results = layer(zeros, *args, **{**kwargs, "training": False})
+    def zeros(one):  # a batch of one sample of zeros for each KerasTensor; other arguments as given
+        if not isinstance(one, KerasTensor):
+            return one
+        return to_device(np.zeros([1 if size is None else size for size in one.shape], dtype=one.dtype), layer.device)
+
+    args, kwargs = map_structure(zeros, list(args)), map_structure(zeros, kwargs)
+    results = layer(map_structure(zeros, inputs), *args, **{**kwargs, "training": False})
     return map_structure(lambda one: KerasTensor((batch,) + tuple(one.shape[1:]), standardize_dtype(one.dtype)),
                          results)
 
@@ -103,7 +109,7 @@ def symbolic_call(layer, inputs, args, kwargs):
     except (ValueError, TypeError) as error:
         raise ValueError(f"Layer {layer.name!r} ({type(layer).__name__}) cannot be called on inputs of shape "
                          f"{shapes[0] if len(shapes) == 1 else shapes}: {error}") from None
-    Node(layer, inputs, outputs, kwargs)
+    Node(layer, inputs, outputs, kwargs, args)
     return outputs
 
 
@@ -227,8 +233,11 @@ class Functional(Model):
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):
                 continue
-            arguments = map_structure(lambda tensor: values[id(tensor)], node.inputs)
-            results = node.layer(arguments, **{**node.arguments, "training": training})
+            def value(leaf):  # the array computed for a KerasTensor; any other argument as recorded
+                return values[id(leaf)] if isinstance(leaf, KerasTensor) else leaf
+
+            args, kwargs = map_structure(value, list(node.args)), map_structure(value, node.arguments)
+            results = node.layer(map_structure(value, node.inputs), *args, **{**kwargs, "training": training})
             for tensor, array in zip(node.output_tensors, flatten(results)):
                 values[id(tensor)] = array
         return pack_sequence_as(self._outputs_struct, [values[id(tensor)] for tensor in self.outputs])
@@ -264,8 +273,8 @@ class Functional(Model):
                 entry["build_config"] = {"input_shape": map_structure(lambda tensor: tensor.shape, nodes[0].inputs)}
             entry["name"] = layer.name
             entry["inbound_nodes"] = [] if isinstance(layer, InputLayer) else [
-                {"args": [map_structure(lambda tensor: _tensor_config(tensor, numbers), node.inputs)],
-                 "kwargs": dict(node.arguments)} for node in nodes]
+                {"args": map_structure(lambda leaf: _tensor_config(leaf, numbers), [node.inputs, *node.args]),
+                 "kwargs": map_structure(lambda leaf: _tensor_config(leaf, numbers), node.arguments)} for node in nodes]
             layers.append(entry)
 
         def history(tensor):
@@ -297,7 +306,7 @@ class Functional(Model):
                 raise ValueError(f"Functional.from_config: the calls of {[name for name, _, _ in waiting]} need tensors "
                                  "that no layer of the config makes")
             for name, index, args, node in ready:
-                outputs = made[name](*args, **node.get("kwargs", {}))
+                outputs = made[name](*args, **_resolve(node.get("kwargs", {}), tensors))
                 for position, tensor in enumerate(flatten(outputs)):
                     tensors[(name, index, position)] = tensor
             waiting = [item for item in waiting if not any(item[:2] == done[:2] for done in ready)]
@@ -318,7 +327,9 @@ class Graph:
 
 
 def _tensor_config(tensor, numbers):
-    """A KerasTensor as Keras writes it inside ``inbound_nodes``."""
+    """A KerasTensor as Keras writes it inside ``inbound_nodes`` (any other argument as it is)."""
+    if not isinstance(tensor, KerasTensor):
+        return tensor
     layer, node_index, tensor_index = tensor._keras_history
     return {"class_name": "__keras_tensor__", "config": {
         "shape": list(tensor.shape), "dtype": tensor.dtype,
