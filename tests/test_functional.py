@@ -448,3 +448,44 @@ def test_several_keras_tensors_are_written_as_keras_writes_them(keras):
         return json.loads(json.dumps(entry["inbound_nodes"]))
 
     assert nodes(ours) == nodes(theirs)
+
+
+def logistic_endpoint_model(library):
+    """The Keras training guide's LogisticEndpoint: the loss is added by a layer, compile has none."""
+
+    class LogisticEndpoint(library.layers.Layer):
+        def __init__(self, name=None):
+            super().__init__(name=name)
+            self.loss_fn = library.losses.BinaryCrossentropy(from_logits=True)
+
+        def call(self, targets, logits, sample_weights=None):
+            self.add_loss(self.loss_fn(targets, logits, sample_weights))
+            return library.ops.softmax(logits)
+
+    inputs = library.Input(shape=(3,), name="inputs")
+    targets = library.Input(shape=(10,), name="targets")
+    logits = library.layers.Dense(10, name="logits")(inputs)
+    model = library.Model(inputs=[inputs, targets], outputs=LogisticEndpoint(name="predictions")(targets, logits))
+    model.compile(optimizer=library.optimizers.SGD(learning_rate=0.5))
+    return model
+
+
+def test_a_model_compiled_without_a_loss_trains_on_what_its_layers_add_as_keras_does(keras):
+    ours, theirs = logistic_endpoint_model(tk), logistic_endpoint_model(keras)
+    theirs.set_weights(ours.get_weights())
+    rng = np.random.default_rng(0)
+    data = {"inputs": rng.random((8, 3)).astype("float32"), "targets": rng.random((8, 10)).astype("float32")}
+    histories = [model.fit(data, batch_size=4, epochs=3, shuffle=False, verbose=0).history for model in (ours, theirs)]
+    assert histories[0].keys() == histories[1].keys() == {"loss"}
+    np.testing.assert_allclose(histories[0]["loss"], histories[1]["loss"], rtol=1e-5)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.evaluate(data, verbose=0), theirs.evaluate(data, verbose=0), rtol=1e-5)
+
+
+def test_a_model_with_no_loss_at_all_says_what_to_pass():
+    model, _ = endpoint_graph(tk)
+    model.compile(optimizer="sgd")
+    x = [np.zeros((2, 3), "float32"), np.zeros((2, 4), "float32")]
+    with pytest.raises(ValueError, match=r"compiled without a loss and none of its layers added one.*compile\(loss="):
+        model.fit(x, verbose=0)

@@ -96,9 +96,7 @@ def train_step(model, x, y, sample_weight=None):
     with GradientTape() as tape:
         tape.watch(variables)
         y_pred = model(x, training=True)
-        loss = model.loss(y, y_pred, sample_weight)
-        for extra in model.losses:          # add_loss values, as Keras adds them
-            loss = loss + extra
+        loss = model.compute_loss(x, y, y_pred, sample_weight)  # the loss plus the add_loss values
     if isinstance(loss, Tensor) and variables:
         grads = tape.gradient(loss, variables)
     else:                                   # nothing trainable reaches the loss

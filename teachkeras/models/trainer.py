@@ -103,8 +103,8 @@ class Trainer:
                 f"{method}: the model must be compiled first: call model.compile(optimizer=..., loss=...) "
                 f"before model.{method}()"
             )
-        if need_loss and self.loss is None:
-            raise ValueError(f"{method}: the model was compiled without a loss; pass compile(loss=...)")
+        # compile(loss=None) is allowed, as in Keras: what the layers add with add_loss may be the whole
+        # objective; compute_loss says so when there is no loss at all
 
     @property
     def metrics_names(self):
@@ -131,8 +131,10 @@ class Trainer:
     def _update_metrics(self, loss_value, y_true, y_pred, sample_weight):
         if is_torch(loss_value) and not isinstance(self.loss, CompileLoss):  # on a device: kept there until read
             return self._device_updates.add(loss_value, y_true, y_pred, sample_weight)
-        batch_size = num_samples(y_true)
+        batch_size = num_samples(y_true if y_true is not None else y_pred)
         self._loss_tracker.update_state(loss_value, sample_weight=batch_size)
+        if y_true is None:  # compiled without a loss and given no targets: nothing for metrics to compare
+            return
         if isinstance(self.loss, CompileLoss):
             self.loss.update_metrics(y_true, y_pred, sample_weight, batch_size)
         self._build_metrics(y_true, y_pred)
@@ -175,7 +177,7 @@ class Trainer:
 
     def _test_step(self, x, y, sample_weight=None):
         y_pred = self(x, training=False)
-        loss_value = self._host_or_device(self.loss(y, y_pred, sample_weight))
+        loss_value = self._host_or_device(self.compute_loss(x, y, y_pred, sample_weight, training=False, added=False))
         if is_torch(loss_value):
             loss_value = loss_value + sum(plain_array(loss) for loss in self.losses)
         else:
@@ -186,13 +188,29 @@ class Trainer:
     def _needs_tape(self):
         """True when the step has something without a hand-written derivative: a loss with only
         ``call``, a layer or model with only ``call``, or losses added with ``add_loss``."""
-        has_gradient = getattr(self.loss, "has_gradient", lambda: True)()
+        has_gradient = self.loss is not None and getattr(self.loss, "has_gradient", lambda: True)()
         if has_gradient and writes_its_backward(self) and not self.losses:
             return False
         if hooks.tape is None:
             raise NotImplementedError("fit: this model or loss has no hand-written backward; "
                                       "import teachkeras.autodiff (chapter 08) to differentiate it")
         return True
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True, added=True):
+        """The compiled loss of ``y_pred`` against ``y``, plus every value the model's layers added with
+        ``add_loss`` when ``added`` (Keras 3's ``compute_loss``). Without a compiled loss, the added
+        values alone (the test step adds them itself, as floats: ``added=False`` gives 0 then)."""
+        if self.loss is None and not self.losses:
+            raise ValueError("the model was compiled without a loss and none of its layers added one with add_loss; "
+                             "pass compile(loss=...)")
+        extras = list(self.losses) if added else []
+        if self.loss is None:
+            total, extras = (extras[0], extras[1:]) if extras else (0.0, [])
+        else:
+            total = self.loss(y, y_pred, sample_weight)
+        for extra in extras:
+            total = total + extra
+        return total
 
     def _standardize_inputs(self, x, argument="x"):
         """``x`` as one array of the model's float type, converted once (not per batch); for a model
@@ -204,6 +222,8 @@ class Trainer:
 
     def _standardize_targets(self, y, argument="y"):
         """Targets as floats, or as checked integer labels for a sparse loss, converted once."""
+        if y is None and self.loss is None:  # the model's add_loss values are its whole loss
+            return None
         if isinstance(self.loss, CompileLoss):  # several outputs: a tuple in their order
             return self.loss.standardize_targets(y, self.dtype, argument)
         if getattr(self.loss, "fn", None) is not losses.sparse_categorical_crossentropy:
