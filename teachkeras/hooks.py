@@ -18,7 +18,9 @@ instead. A later chapter's module registers what it provides when it is imported
   ``provided(name)`` is the implementation or None. They are:
 
   * ``"functional"`` (chapter 09): ``symbolic_call(layer, inputs, args, kwargs)`` for a layer
-    called on KerasTensors, and the class ``Functional`` that ``Model(inputs, outputs)`` makes;
+    called on KerasTensors, ``symbolic_op(function, args, kwargs, name)`` for an operator or a
+    ``teachkeras.ops`` function called on them, and the class ``Functional`` that
+    ``Model(inputs, outputs)`` makes;
   * ``"saving"`` (chapter 10): the module ``teachkeras.saving.saving_api`` (``save_model``,
     ``save_weights``, ``load_weights``, ``to_json``, ...), which ``model.save`` and friends call;
   * ``"regularizers"`` and ``"constraints"`` (chapter 11): ``get``, ``serialize`` and

@@ -189,6 +189,7 @@ EXEMPT = {
     "Lambda": "no hand-written backward: the tape differentiates it (tests/test_custom_code.py, vs Keras)",
     "Functional": "models are tested by tests/test_functional.py",
     "Merge": "the abstract base of the merge layers, each of which has a case (through SplitInputs)",
+    "SymbolicOp": "an op node of a functional graph, no weights nor backward (tests/test_symbolic_ops.py, vs Keras)",
 }
 
 

@@ -380,7 +380,9 @@ def test_the_package_gathers_the_chapter_core_and_the_wrappers():
     assert core.__all__ == CHAPTER_01
     assert ops.__all__ == core.__all__ + numpy_wrappers.__all__ + nn.__all__
     assert len(ops.__all__) == len(set(ops.__all__)) == 7 + 59
-    for module in (core, numpy_wrappers, nn):
+    for name in core.__all__:  # wrapped, so that a KerasTensor makes an op node (chapter 09)
+        assert getattr(ops, name).__wrapped__ is getattr(core, name), name
+    for module in (numpy_wrappers, nn):
         for name in module.__all__:
             assert getattr(ops, name) is getattr(module, name), name
     assert ops._normalize_axis is core._normalize_axis  # chapter 02 imports it from teachkeras.ops

@@ -20,6 +20,7 @@ import warnings
 
 from teachkeras.backend import floatx, standardize_dtype
 from teachkeras.layers.base import Layer, _shape_tuple
+from teachkeras.layers.layer_utils import keras_tensor_operators
 
 
 class KerasTensor:
@@ -43,6 +44,10 @@ class KerasTensor:
 
     def __repr__(self):
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+
+for _method, _function in keras_tensor_operators().items():  # x / 255.0, a + b, x[:, 0]: graph nodes (ch. 09)
+    setattr(KerasTensor, _method, _function)
 
 
 class InputLayer(Layer):

@@ -29,6 +29,7 @@ Hand-written plumbing: no chapter builds this module.
 import functools
 import inspect
 import numbers
+import operator
 
 from teachkeras import hooks
 from teachkeras.backend import device_of, floatx, namespace, snake_case, standardize_dtype, to_device, unique_name
@@ -39,7 +40,8 @@ __all__ = ["owner", "shape_tuple", "positive_integer", "refuse_regularizers", "l
            "refuse_keras1_dense", "shared_axes_list", "convert_input", "not_called_error",
            "regularizer_argument", "constraint_argument", "store_weight_options", "serialized", "add_activity_loss",
            "wrap_protocol", "call_parameters", "run_call", "sublayers", "all_weights", "writes_its_backward",
-           "losses_of_this_call", "collected_losses", "nested_or_symbolic", "call_nested"]
+           "losses_of_this_call", "collected_losses", "nested_or_symbolic", "call_nested",
+           "keras_tensor_operators"]
 
 
 def owner(layer):
@@ -455,3 +457,32 @@ def collected_losses(layer):
     """The losses added during the latest outermost call by ``layer`` and its sublayers."""
     own = list(layer._losses) if getattr(layer, "_losses_call", None) == _CALLS[0] else []
     return own + [loss for sublayer in sublayers(layer) for loss in collected_losses(sublayer)]
+
+
+def keras_tensor_operators():
+    """``{method name: method}`` for ``KerasTensor``: ``x / 255.0``, ``a + b``, ``x[:, 0]``, ... each
+    record one op node of the functional graph (chapter 09), named as Keras names them."""
+    table = {"add": ("add", operator.add), "sub": ("subtract", operator.sub), "mul": ("multiply", operator.mul),
+             "truediv": ("true_divide", operator.truediv), "pow": ("power", operator.pow),
+             "matmul": ("matmul", operator.matmul)}
+
+    def method(name, function, swap=False, unary=False):
+        def apply(self, *other):
+            functional = hooks.need("functional", "arithmetic on a KerasTensor")
+            args = (self,) if unary else (other[0], self) if swap else (self, other[0])
+            return functional.symbolic_op(function, args, {}, name)
+
+        return apply
+
+    methods = {"__neg__": method("negative", operator.neg, unary=True),
+               "__abs__": method("absolute", operator.abs, unary=True), "__getitem__": method("get_item", operator.getitem)}
+    for short, (name, function) in table.items():
+        methods[f"__{short}__"] = method(name, function)
+        methods[f"__r{short}__"] = method(name, function, swap=True)
+
+    def refuse_iteration(self):  # without it, x[0], x[1], ... (``__getitem__``) would be tried one by one
+        raise TypeError(f"Iterating over a KerasTensor {self.shape} is not supported: it holds no values; "
+                        "slice it instead (x[:, 0])")
+
+    methods["__iter__"] = refuse_iteration
+    return methods

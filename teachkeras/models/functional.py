@@ -15,7 +15,7 @@ records each layer call as it runs, so the backward pass is the same walk in rev
 (['x', 'd'], (None, 2))
 """
 
-__all__ = ['Node', 'node_of', 'infer_outputs', 'symbolic_call', 'graph_nodes', 'layers_by_depth', 'Functional', 'Graph']
+__all__ = ['Node', 'node_of', 'infer_outputs', 'symbolic_call', 'graph_nodes', 'layers_by_depth', 'Functional', 'Graph', 'SymbolicOp', 'symbolic_op']
 
 
 import types
@@ -23,7 +23,7 @@ import types
 import numpy as np
 
 from teachkeras import hooks
-from teachkeras.backend import standardize_dtype, to_device
+from teachkeras.backend import standardize_dtype, to_device, unique_name
 from teachkeras.layers.base import Layer
 from teachkeras.layers.input_layer import InputLayer, KerasTensor
 from teachkeras.layers.merging import Merge
@@ -42,8 +42,9 @@ class Node:
         self.layer = layer
         self.inputs, self.outputs = inputs, outputs
         self.args, self.arguments = tuple(args), dict(arguments or {})
-        further = [leaf for leaf in flatten([list(self.args), self.arguments]) if isinstance(leaf, KerasTensor)]
-        self.input_tensors, self.output_tensors = flatten(inputs) + further, flatten(outputs)
+        leaves = flatten([inputs, list(self.args), self.arguments])  # an op's arguments may hold numbers too
+        self.input_tensors = [leaf for leaf in leaves if isinstance(leaf, KerasTensor)]
+        self.output_tensors = flatten(outputs)
         if getattr(layer, "_inbound_nodes", None) is None:
             layer._inbound_nodes = []
         layer._inbound_nodes.append(self)
@@ -199,7 +200,7 @@ class Functional(Model):
     @property
     def layers(self):
         """Every layer of the graph, InputLayers included, deepest first (Keras 3's order)."""
-        return list(self._layers)
+        return [layer for layer in self._layers if not getattr(layer, "_operation", False)]  # ops: section 12
 
     @property
     def input(self):
@@ -240,6 +241,8 @@ class Functional(Model):
             results = node.layer(map_structure(value, node.inputs), *args, **{**kwargs, "training": training})
             for tensor, array in zip(node.output_tensors, flatten(results)):
                 values[id(tensor)] = array
+        for tensor in getattr(self, "_symbolic_losses", []):  # model.add_loss(a KerasTensor), section 12
+            self.add_loss(values[id(tensor)])
         return pack_sequence_as(self._outputs_struct, [values[id(tensor)] for tensor in self.outputs])
 
     def _flat_inputs(self, inputs):
@@ -313,6 +316,15 @@ class Functional(Model):
         inputs, outputs = _resolve(config["input_layers"], tensors), _resolve(config["output_layers"], tensors)
         return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
 
+    def add_loss(self, loss):
+        """A value to minimise: an array computed in ``call``, or a KerasTensor of this graph,
+        whose value each call of the model adds."""
+        if not any(isinstance(leaf, KerasTensor) for leaf in flatten(loss)):
+            return Model.add_loss(self, loss)
+        self._symbolic_losses = getattr(self, "_symbolic_losses", []) + flatten(loss)
+        self._nodes = graph_nodes(self.inputs, self.outputs + self._symbolic_losses)
+        self._layers = layers_by_depth(self._nodes, self.outputs + self._symbolic_losses)
+
 
 _register()
 
@@ -347,3 +359,55 @@ def _resolve(value, tensors):
             return tensors[tuple(value)]  # an entry of input_layers / output_layers
         return [_resolve(one, tensors) for one in value]
     return value
+
+
+class SymbolicOp(Layer):
+    """One call of an array function (an operator or a ``keras.ops`` function) on KerasTensors,
+    as a node of the graph. No weights, no backward: the tape records the function's own ops."""
+
+    _operation = True  # Keras lists ops in the config, not in model.layers
+
+    def __init__(self, function, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.function, self.built = function, True
+
+    def __call__(self, *args, training=None, **kwargs):
+        return self.function(*args, **kwargs)
+
+    def get_config(self):
+        raise NotImplementedError(
+            f"Op node {self.name!r} (a keras.ops call or an operator on a KerasTensor) cannot be written to a "
+            "config: compute it in a Layer subclass's call() (or a Lambda layer) to save this model")
+
+
+def _probe_op(op, args, kwargs):
+    """The op run on ones with batch sizes 1 and 2: an axis is None where the sizes differ."""
+    def run(batch):
+        def ones(leaf):
+            if not isinstance(leaf, KerasTensor):
+                return leaf
+            return np.ones([batch if size is None else size for size in leaf.shape], dtype=leaf.dtype)
+
+        with np.errstate(all="ignore"):
+            return op.function(*map_structure(ones, list(args)), **map_structure(ones, kwargs))
+
+    small, large = run(1), run(2)
+    return map_structure(lambda one, two: KerasTensor(
+        tuple(size if size == other else None for size, other in zip(np.shape(one), np.shape(two))),
+        standardize_dtype(np.asarray(one).dtype)), small, large)
+
+
+def symbolic_op(function, args, kwargs, name=None):
+    """``function(*args, **kwargs)`` where some arguments are KerasTensors: one ``SymbolicOp`` node."""
+    op = SymbolicOp(function, name=unique_name(name or function.__name__))
+    try:
+        outputs = _probe_op(op, args, kwargs)
+    except (ValueError, TypeError, IndexError, RuntimeError) as error:
+        shapes = [leaf.shape if isinstance(leaf, KerasTensor) else np.shape(leaf) for leaf in flatten([list(args)])]
+        raise ValueError(f"Op {op.name!r} cannot be applied to arguments of shapes {shapes}: {error}") from None
+    Node(op, args[0], outputs, kwargs, args[1:])
+    return outputs
+
+
+hooks.provide("functional", types.SimpleNamespace(**vars(hooks.need("functional", "symbolic_op")),
+                                                  symbolic_op=symbolic_op))

@@ -35,4 +35,7 @@ from teachkeras.ops.numpy import (
     squeeze, stack, std, tanh, transpose, var, where, zeros, zeros_like,
 )
 
+for _name in _core.__all__:  # chapter 01's functions, wrapped so that they take KerasTensors too (chapter 09)
+    globals()[_name] = _numpy.accepts_keras_tensors(getattr(_core, _name))
+
 __all__ = _core.__all__ + _numpy.__all__ + _nn.__all__

@@ -18,6 +18,7 @@ import array_api_compat
 
 from teachkeras.backend import namespace, standardize_dtype
 from teachkeras.ops.core import _as_float
+from teachkeras.ops.numpy import accepts_keras_tensors
 
 __all__ = ["sigmoid", "relu", "one_hot"]
 
@@ -46,3 +47,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     classes = xp.arange(num_classes, device=array_api_compat.device(x))
     hot = xp.astype(xp.expand_dims(x, axis=-1) == classes, getattr(xp, standardize_dtype(dtype)))
     return hot if axis == -1 else xp.moveaxis(hot, -1, axis)
+
+
+for _name in __all__:  # on KerasTensors, an op node of the functional graph (chapter 09)
+    globals()[_name] = accepts_keras_tensors(globals()[_name])

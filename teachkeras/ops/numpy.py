@@ -20,9 +20,11 @@ Hand-written plumbing: no chapter builds this module.
 """
 
 import builtins
+import functools
 
 import numpy as np
 
+from teachkeras import hooks
 from teachkeras.backend import floatx, is_torch, namespace, standardize_dtype, to_device, to_numpy
 from teachkeras.ops.core import _as_float, _normalize_axis
 
@@ -204,8 +206,8 @@ def dot(x1, x2):
 
 
 def shape(x):
-    """The shape of ``x`` as a tuple of Python ints."""
-    return tuple(int(length) for length in x.shape)
+    """The shape of ``x`` as a tuple of Python ints (None for a KerasTensor's unknown batch size)."""
+    return tuple(None if length is None else int(length) for length in x.shape)
 
 
 def reshape(x, newshape):
@@ -386,3 +388,41 @@ def logical_not(x):
     """Elementwise ``not x``; nonzero counts as True."""
     xp = namespace(x)
     return xp.logical_not(_as_bool(x, xp))
+
+
+_PLAIN = {}  # type -> True when its values are not KerasTensors (chapter 04's placeholders say _keras_symbolic)
+
+
+def _symbolic(value):
+    """Whether ``value`` is a KerasTensor, or a list, tuple or dict holding one (at any depth)."""
+    plain = _PLAIN.get(type(value))
+    if plain is not None:
+        return not plain
+    if isinstance(value, (list, tuple)):
+        return builtins.any(_symbolic(one) for one in value)
+    if isinstance(value, dict):
+        return builtins.any(_symbolic(one) for one in value.values())
+    plain = _PLAIN[type(value)] = getattr(type(value), "_keras_symbolic", False) is not True
+    return not plain
+
+
+def accepts_keras_tensors(function, name=None):
+    """``function``, unchanged on arrays; called on KerasTensors (``Input(...)`` and what layers
+    return on it) it records one op node of the functional graph (chapter 09) instead. The check is
+    a dictionary lookup per argument, so calls on arrays stay fast."""
+    name = name or function.__name__
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        if builtins.any(map(_symbolic, args)) or (kwargs and builtins.any(map(_symbolic, kwargs.values()))):
+            functional = hooks.need("functional", f"keras.ops.{name} on a KerasTensor")
+            return functional.symbolic_op(function, args, kwargs, name)
+        return function(*args, **kwargs)
+
+    wrapper.__wrapped__ = function
+    return wrapper
+
+
+for _name in __all__:  # ops.shape reads a KerasTensor's shape directly, as Keras' does
+    if _name != "shape":
+        globals()[_name] = accepts_keras_tensors(globals()[_name])
