@@ -177,11 +177,7 @@ class Trainer:
 
     def _test_step(self, x, y, sample_weight=None):
         y_pred = self(x, training=False)
-        loss_value = self._host_or_device(self.compute_loss(x, y, y_pred, sample_weight, training=False, added=False))
-        if is_torch(loss_value):
-            loss_value = loss_value + sum(plain_array(loss) for loss in self.losses)
-        else:
-            loss_value += sum(float(loss) for loss in self.losses)
+        loss_value = self._host_or_device(self.compute_loss(x, y, y_pred, sample_weight, training=False))
         self._update_metrics(loss_value, y, y_pred, sample_weight)
         return loss_value
 
@@ -196,19 +192,18 @@ class Trainer:
                                       "import teachkeras.autodiff (chapter 08) to differentiate it")
         return True
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True, added=True):
-        """The compiled loss of ``y_pred`` against ``y``, plus every value the model's layers added with
-        ``add_loss`` when ``added`` (Keras 3's ``compute_loss``). Without a compiled loss, the added
-        values alone (the test step adds them itself, as floats: ``added=False`` gives 0 then)."""
-        if self.loss is None and not self.losses:
-            raise ValueError("the model was compiled without a loss and none of its layers added one with add_loss; "
-                             "pass compile(loss=...)")
-        extras = list(self.losses) if added else []
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss of ``y_pred`` against ``y`` plus every value the model's layers added with
+        ``add_loss`` (Keras 3's ``compute_loss``); without a compiled loss, the added values alone."""
+        added = self.losses
         if self.loss is None:
-            total, extras = (extras[0], extras[1:]) if extras else (0.0, [])
+            if not added:
+                raise ValueError("the model was compiled without a loss and none of its layers added one with "
+                                 "add_loss; pass compile(loss=...)")
+            total, added = added[0], added[1:]
         else:
             total = self.loss(y, y_pred, sample_weight)
-        for extra in extras:
+        for extra in added:
             total = total + extra
         return total
 
