@@ -18,11 +18,13 @@ between CPUs, NCCL between GPUs).
   on rank 0 only.
 """
 
-__all__ = ['BACKENDS', 'initialize', 'collective_device', 'shard_rows', 'ShardedData', 'all_reduce_mean', 'averaged_gradients', 'broadcast_weights', 'weights_agree', 'AverageLogs', 'WRITERS', 'DataParallel']
+__all__ = ['BACKENDS', 'initialize', 'collective_device', 'leave_group_at_exit', 'shard_rows', 'ShardedData', 'all_reduce_mean', 'averaged_gradients', 'broadcast_weights', 'weights_agree', 'AverageLogs', 'WRITERS', 'DataParallel']
 
 
+import atexit
 import contextlib
 import os
+import sys
 
 import numpy as np
 import torch
@@ -50,12 +52,30 @@ def initialize(backend=None):
     if backend == "nccl":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     dist.init_process_group(backend)
+    leave_group_at_exit()
     return dist.get_rank(), dist.get_world_size()
 
 
 def collective_device():
     """Where the tensors of a collective must be: a GPU for NCCL, the CPU for gloo."""
     return f"cuda:{torch.cuda.current_device()}" if dist.get_backend() == "nccl" else "cpu"
+
+
+def leave_group_at_exit():
+    """Destroy the process group when the interpreter exits normally (after an uncaught exception,
+    leave it as it is: the partners see this rank gone)."""
+    failed, report = [], sys.excepthook
+
+    def note_failure(*info):
+        failed.append(info[0])
+        report(*info)
+
+    def leave():
+        if not failed and dist.is_initialized():
+            dist.destroy_process_group()
+
+    sys.excepthook = note_failure
+    atexit.register(leave)
 
 
 def shard_rows(samples, rank, world_size, epoch=0, shuffle=True, seed=0):
