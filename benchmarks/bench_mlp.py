@@ -23,8 +23,10 @@ Usage, from the repository root::
     python benchmarks/bench_mlp.py --optimizer sgd --threads 2 --data synthetic
 
 ``--threads`` sets the BLAS and torch thread counts (default 1: on a busy machine, threads that wait
-for a core slow the frameworks unevenly). Timings on a shared machine vary from run to run; the
-ratio varies less.
+for a core slow the frameworks unevenly; ``--threads default`` keeps the shell's settings, so each
+library uses every core, as issue 16's targets are stated). The first line names the BLAS kernel
+numpy used (``benchmarks/machine.py``). Timings on a shared machine vary from run to run; the ratio
+varies less.
 """
 
 import argparse
@@ -34,16 +36,18 @@ import sys
 import time
 from pathlib import Path
 
+import machine  # benchmarks/machine.py: threads and the BLAS kernel
+
 SAMPLES = 60_000
 BATCH_SIZE = 128
-AVX512_CORETYPES = ("skylakex", "cooperlake", "sapphirerapids")
 
 
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--optimizer", choices=("rmsprop", "sgd"), default="rmsprop")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per framework (default 3)")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (default 1)")
+    parser.add_argument("--threads", type=machine.thread_setting, default=1,
+                        help="BLAS and torch threads: a number (default 1) or 'default' (the shell's settings)")
     parser.add_argument("--data", choices=("auto", "mnist", "synthetic"), default="auto",
                         help="auto: MNIST when the files are found locally, else synthetic MNIST-shaped data")
     parser.add_argument("--samples", type=int, default=SAMPLES,
@@ -54,8 +58,6 @@ def parse_arguments(argv=None):
         parser.error(f"--samples must be in [1, {SAMPLES}], received {arguments.samples}")
     if arguments.epochs < 1:
         parser.error(f"--epochs must be a positive integer, received {arguments.epochs}")
-    if arguments.threads < 1:
-        parser.error(f"--threads must be a positive integer, received {arguments.threads}")
     return arguments
 
 
@@ -89,14 +91,6 @@ def _mnist_is_local():
         if folder and (Path(folder) / "mnist").is_dir() and any((Path(folder) / "mnist").iterdir()):
             return True
     return False
-
-
-def _cpu_has(flag):
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            return any(line.startswith("flags") and flag in line.split() for line in cpuinfo)
-    except OSError:
-        return False
 
 
 def teachkeras_model(optimizer, seed):
@@ -152,8 +146,7 @@ def torch_trainer(weights, optimizer, seed):
 
 def main(argv=None):
     arguments = parse_arguments(argv)
-    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[variable] = str(arguments.threads)  # before numpy and torch load their BLAS
+    machine.set_threads(arguments.threads)  # before numpy loads its BLAS
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
     import numpy as np
@@ -161,7 +154,6 @@ def main(argv=None):
 
     import teachkeras
 
-    torch.set_num_threads(arguments.threads)
     images, labels, description = load_data(arguments.data, arguments.seed)
     images, labels = images[:arguments.samples], labels[:arguments.samples]
     one_hot = teachkeras.utils.to_categorical(labels, 10).astype("float32")
@@ -171,12 +163,7 @@ def main(argv=None):
 
     print(f"data: {description}, {len(images)} samples, batch {BATCH_SIZE} "
           f"({-(-len(images) // BATCH_SIZE)} steps per epoch), optimizer {arguments.optimizer}")
-    print(f"threads: {arguments.threads}; numpy {np.__version__}, torch {torch.__version__}; "
-          f"{os.cpu_count()} CPUs visible, load average {os.getloadavg()[0]:.1f}; "
-          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(not set)')}")
-    if _cpu_has("avx512f") and os.environ.get("OPENBLAS_CORETYPE", "").lower() not in AVX512_CORETYPES:
-        print("note: this CPU has AVX-512, but OpenBLAS may be using older kernels (unrecognised CPU, or "
-              "OPENBLAS_CORETYPE set); OPENBLAS_CORETYPE=SkylakeX gives numpy the AVX-512 kernels torch uses")
+    print(machine.describe(arguments.threads))
     times = {"teachkeras": [], "torch": []}
     results = {}
     for epoch in range(arguments.epochs):

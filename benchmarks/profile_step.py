@@ -25,6 +25,12 @@ the ratio. Each thread setting runs in a process of its own, because BLAS reads 
 when numpy loads: "default" leaves the variables as the shell has them (numpy's and torch's own
 defaults), "1" sets one thread on both sides.
 
+The BLAS kernel matters as much as the threads. OpenBLAS (numpy's BLAS) picks its kernels for the CPU
+it finds, unless ``OPENBLAS_CORETYPE`` names others: a machine that sets ``OPENBLAS_CORETYPE=Haswell``
+on an AVX-512 CPU gets AVX2 kernels and about half the sgemm rate, while PyTorch (MKL, oneDNN) still
+uses AVX-512. ``--blas-kernel shell`` keeps the variable as the shell has it, ``auto`` removes it so
+OpenBLAS chooses; by default both run when the variable is set. Each run prints the kernel in use.
+
 Timings on a shared machine vary from run to run; the split varies less than the totals.
 """
 
@@ -38,9 +44,10 @@ import sys
 import time
 from pathlib import Path
 
+import machine  # benchmarks/machine.py: threads and the BLAS kernel
+
 HERE = Path(__file__).resolve().parent
 BATCH_SIZE = 128
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 PARTS = ("forward matmuls", "backward matmuls", "elementwise", "optimizer", "overhead")
 
 
@@ -50,6 +57,10 @@ def parse_arguments(argv=None):
                         help="both (default): mlp, convnet and mlp-torch (the MLP after model.to('cpu'))")
     parser.add_argument("--threads", choices=("default", "1", "both"), default="both",
                         help="BLAS and torch threads: the shell's defaults, one, or both settings (default)")
+    parser.add_argument("--blas-kernel", choices=("shell", "auto", "both"), default=None,
+                        help="OpenBLAS kernels: as OPENBLAS_CORETYPE is set in the shell, or OpenBLAS's own "
+                             "choice for this CPU (the variable removed); default: both when the variable is "
+                             "set, else the shell's")
     parser.add_argument("--steps", type=int, default=None, help="steps timed (default: 200 MLP, 40 convnet)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
@@ -247,7 +258,8 @@ def child(arguments):
     for name in (("mlp", "convnet", "mlp-torch") if arguments.model == "both" else (arguments.model,)):
         steps = arguments.steps or (40 if name == "convnet" else 200)
         results.append(profile(name, steps))
-    results.append({"numpy": np.__version__, "torch": torch.__version__, "torch_threads": torch.get_num_threads()})
+    results.append({"numpy": np.__version__, "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+                    "blas_kernel": machine.blas_kernel()})
     print("RESULTS " + json.dumps(results))
 
 
@@ -256,11 +268,16 @@ def main(argv=None):
     if arguments.child:
         return child(arguments)
     settings = ("default", "1") if arguments.threads == "both" else (arguments.threads,)
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    kernels = arguments.blas_kernel or ("both" if coretype else "shell")
+    kernels = ("shell", "auto") if kernels == "both" else (kernels,)
     print(f"{os.cpu_count()} CPUs visible, load average {os.getloadavg()[0]:.1f}, "
-          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(not set)')}")
-    for setting in settings:
+          f"OPENBLAS_CORETYPE={coretype or '(not set)'}")
+    for kernel, setting in [(kernel, setting) for kernel in kernels for setting in settings]:
         environment = dict(os.environ)
-        for variable in THREAD_VARIABLES:
+        if kernel == "auto":
+            environment.pop("OPENBLAS_CORETYPE", None)
+        for variable in machine.THREAD_VARIABLES:
             if setting == "1":
                 environment[variable] = "1"
         command = [sys.executable, __file__, "--child", "--model", arguments.model]
@@ -269,8 +286,9 @@ def main(argv=None):
         output = subprocess.run(command, env=environment, capture_output=True, text=True, check=True).stdout
         results = json.loads(output.split("RESULTS ", 1)[1])
         versions = results.pop()
-        print(f"\nthreads: {setting} (torch uses {versions['torch_threads']}); numpy {versions['numpy']}, "
-              f"torch {versions['torch']}")
+        chosen = "OpenBLAS's own choice" if kernel == "auto" else f"OPENBLAS_CORETYPE={coretype or '(not set)'}"
+        print(f"\nthreads: {setting} (torch uses {versions['torch_threads']}); BLAS kernel: "
+              f"{versions['blas_kernel']} ({chosen}); numpy {versions['numpy']}, torch {versions['torch']}")
         for result in results:
             report(result, setting)
     return 0

@@ -31,3 +31,6 @@ def test_benchmark_runs_and_reports_a_ratio(optimizer):
 def test_benchmark_refuses_bad_arguments():
     result = subprocess.run([sys.executable, str(BENCHMARK), "--samples", "0"], capture_output=True, text=True)
     assert result.returncode == 2 and "--samples must be in [1, 60000], received 0" in result.stderr
+    result = subprocess.run([sys.executable, str(BENCHMARK), "--threads", "0"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "--threads: expected 'default' or a positive integer, received '0'" in result.stderr

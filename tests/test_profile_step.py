@@ -13,10 +13,13 @@ SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "profile_step.p
 
 def test_profile_prints_the_split_the_limit_and_the_ratio():
     pytest.importorskip("torch")
-    result = subprocess.run([sys.executable, str(SCRIPT), "--model", "mlp", "--threads", "1", "--steps", "5"],
+    result = subprocess.run([sys.executable, str(SCRIPT), "--model", "mlp", "--threads", "1", "--steps", "5",
+                             "--blas-kernel", "auto"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     text = result.stdout
+    # The header names the BLAS kernel the run used, chosen by OpenBLAS itself (the variable removed).
+    assert re.search(r"^threads: 1 \(torch uses 1\); BLAS kernel: .+ \(OpenBLAS's own choice\);", text, flags=re.M)
     step = float(re.search(r"mlp, threads 1: teachkeras step ([\d.]+) ms, PyTorch step [\d.]+ ms, ratio [\d.]+x",
                            text).group(1))
     parts = {name: float(value) for name, value in
