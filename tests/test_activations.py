@@ -390,3 +390,82 @@ def test_numpy_and_torch_agree_in_float32(torch, name):
     assert isinstance(outputs_torch, torch.Tensor) and isinstance(grads_torch, torch.Tensor)
     np.testing.assert_allclose(outputs_torch.numpy(), outputs_numpy, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(grads_torch.numpy(), grads_numpy, rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- the fast relu (issue 16)
+
+SPECIAL_VALUES = [-math.inf, -2.0, -1e-30, -0.0, 0.0, 1e-30, 2.0, math.inf, math.nan]
+
+
+def relu_inputs(dtype, size=600, seed=20):
+    """Special values (signed zeros, infinities, a tiny number, NaN), then random ones."""
+    values = np.concatenate([SPECIAL_VALUES, np.random.default_rng(seed).normal(size=size)])
+    return values.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_fast_relu_equals_the_clear_form_on_numpy(torch, dtype):
+    inputs = relu_inputs(dtype)
+    outputs = activations.relu(inputs)
+    assert isinstance(outputs, np.ndarray) and outputs.dtype == inputs.dtype
+    np.testing.assert_array_equal(outputs, np.maximum(inputs, 0))  # equal values (NaN where NaN)
+    # bit for bit torch's relu, the sign of -0.0 included (maximum writes +0.0 there)
+    assert outputs.tobytes() == torch.relu(torch.from_numpy(inputs)).numpy().tobytes()
+    assert np.signbit(activations.relu(np.array([-0.0], dtype=dtype)))[0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fast_relu_equals_the_clear_form_on_torch(torch, dtype):
+    inputs = torch.from_numpy(relu_inputs(dtype))
+    outputs = activations.relu(inputs)
+    assert isinstance(outputs, torch.Tensor) and outputs.dtype == inputs.dtype
+    np.testing.assert_array_equal(outputs.numpy(), torch.maximum(inputs, torch.zeros(())).numpy())
+
+
+def test_relu_keeps_maximum_for_integers_and_zero_dimensional_arrays():
+    integers = np.array([-2, 0, 3])
+    assert activations.relu(integers).dtype == integers.dtype
+    np.testing.assert_array_equal(activations.relu(integers), [0, 0, 3])
+    assert float(activations.relu(np.float32(-1.5))) == 0.0 and float(activations.relu(np.array(2.5))) == 2.5
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_backward_is_grad_times_the_mask(torch, dtype):
+    inputs = relu_inputs(dtype)
+    grad = np.random.default_rng(21).normal(size=inputs.shape).astype(dtype)
+    expected = grad * (inputs > 0)
+    ours = activations.backward(activations.relu, grad, inputs, activations.relu(inputs))
+    assert ours.tobytes() == expected.tobytes()  # numpy: the product itself
+    tensor, grad_tensor = torch.from_numpy(inputs), torch.from_numpy(grad)
+    fast = activations.backward(activations.relu, grad_tensor, tensor, activations.relu(tensor))
+    assert fast.dtype == tensor.dtype
+    numbers = ~np.isnan(inputs)  # at a NaN input torch's threshold_backward passes grad on
+    np.testing.assert_array_equal(fast.numpy()[numbers], expected[numbers])
+    assert (fast.numpy()[inputs == 0] == 0).all()  # the kink rule: slope 0 at 0
+
+
+def test_relu_backward_on_torch_falls_back_to_the_product(torch, monkeypatch):
+    inputs = torch.from_numpy(relu_inputs("float64"))
+    grad = torch.from_numpy(np.random.default_rng(22).normal(size=tuple(inputs.shape)))
+    expected = grad * (inputs > 0)
+    # mixed dtypes and broadcast shapes keep the product's dtype and shape
+    mixed = activations.backward(activations.relu, grad.float(), inputs, None)
+    assert mixed.dtype == torch.float32 and torch.equal(mixed, grad.float() * (inputs > 0))
+    row = activations.backward(activations.relu, torch.ones(3, 1, dtype=torch.float64), inputs[:4], None)
+    assert tuple(row.shape) == (3, 4)
+    # a torch without threshold_backward takes the product
+    monkeypatch.setattr(activations, "_torch_threshold_backward", lambda: None)
+    fallback = activations.backward(activations.relu, grad, inputs, None)
+    assert fallback.numpy().tobytes() == expected.numpy().tobytes()
+
+
+def test_relu_works_on_torch_tensors_that_require_grad(torch):
+    inputs = torch.tensor([-1.0, 0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    outputs = activations.relu(inputs)
+    outputs.sum().backward()
+    np.testing.assert_array_equal(inputs.grad.numpy(), [0.0, 0.0, 1.0])  # torch's relu: slope 0 at 0, our rule
+    grad = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    ours = activations.backward(activations.relu, grad, inputs, outputs)
+    np.testing.assert_array_equal(ours.detach().numpy(), [0.0, 0.0, 1.0])
+    ours.sum().backward()  # differentiable, as the product was
+    np.testing.assert_array_equal(grad.grad.numpy(), [0.0, 0.0, 1.0])

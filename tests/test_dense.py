@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from teachkeras import initializers
+from teachkeras import activations, initializers
 from teachkeras.backend import clear_session, to_numpy
 from teachkeras.layers import Activation, Dense, Layer, LeakyReLU, PReLU
 
@@ -564,3 +564,45 @@ def test_a_subclass_may_set_trainable_before_calling_the_base_init():
     ours = make(layers.Layer)
     assert ours.trainable == make(keras.layers.Layer).trainable  # the base __init__ sets it again (True)
     assert ours.weights == []
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_bias_added_in_place_gives_the_formula_s_numbers_and_leaves_the_input_alone(backend):
+    layer = Dense(5, activation="tanh", bias_initializer="random_normal")
+    batch = inputs((4, 3, 6))
+    if backend == "torch":
+        torch = pytest.importorskip("torch")
+        batch = torch.from_numpy(batch)
+    before = to_numpy(batch).copy()
+    outputs = layer(batch)
+    expected = activations.tanh(batch @ layer.kernel.value + layer.bias.value)  # the formula, same library
+    assert to_numpy(outputs).tobytes() == to_numpy(expected).tobytes()
+    np.testing.assert_array_equal(to_numpy(batch), before)
+
+
+def test_dense_on_torch_tensors_that_require_grad_matches_autograd():
+    torch = pytest.importorskip("torch")
+    layer = Dense(4, activation="relu", dtype="float64")
+    batch = torch.from_numpy(np.random.default_rng(3).normal(size=(5, 3))).requires_grad_()
+    layer(batch.detach())
+    layer.kernel.value.requires_grad_()
+    layer.bias.value.requires_grad_()
+    outputs = layer(batch)  # the product's fresh tensor takes the bias in place: autograd allows it
+    outputs.sum().backward()
+    grad_inputs = layer.backward(torch.ones(5, 4, dtype=torch.float64))
+    np.testing.assert_allclose(grad_inputs.detach().numpy(), batch.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(layer.kernel.grad.detach().numpy(), layer.kernel.value.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(layer.bias.grad.detach().numpy(), layer.bias.value.grad.numpy(), rtol=1e-12)
+
+
+def test_plain_relu_layer_backward_equals_the_kink_rule_form():
+    from teachkeras import layers
+
+    values = np.concatenate([[-1.0, -0.0, 0.0, 1e-30, 2.0], np.random.default_rng(4).normal(size=300)])
+    values = values.astype("float32")
+    grad = np.random.default_rng(5).normal(size=values.shape).astype("float32")
+    layer = layers.ReLU()
+    layer(values[None])
+    ours = layer.backward(grad[None])[0]
+    passes = np.where(values > 0, grad, 0.0 * grad) + np.where(values <= 0, 0.0 * grad, 0.0 * grad)
+    assert ours.tobytes() == passes.tobytes()  # the general two-where form, bit for bit

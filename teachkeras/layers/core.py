@@ -74,7 +74,7 @@ class Dense(Layer):
         self.inputs = inputs                                     # (batch, ..., input_dim)
         pre_activation = inputs @ self.kernel.value              # (batch, ..., units)
         if self.use_bias:
-            pre_activation = pre_activation + self.bias.value
+            pre_activation += self.bias.value                   # in place: the product is a fresh array
         self.pre_activation = pre_activation
         self.outputs = self.activation(pre_activation)
         return self.outputs
