@@ -18,7 +18,7 @@ import pytest
 from teachkeras import optimizers
 from teachkeras.backend import namespace, to_numpy
 from teachkeras.optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Nadam, RMSprop, schedules
-from teachkeras.optimizers.scratch import scratch
+from teachkeras.optimizers.scratch import _one_pass_addcdiv, add_quotient, scratch
 from teachkeras.variables import Variable
 
 CLASSES = [SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Nadam]
@@ -477,7 +477,7 @@ def test_work_arrays_give_the_formula_to_the_last_bit(case, backend, dtype):
     oracle = make()
     oracle.update_step = types.MethodType(formula, oracle)
     rng = np.random.default_rng(0)
-    shapes = [(6, 5), (5,)]
+    shapes = [(6, 5), (5,), (300, 120)]  # 36,000 elements: torch's vector loops, on several threads
     starts = [rng.normal(size=shape).astype(dtype) for shape in shapes]
     gradients = [[rng.normal(scale=scale, size=shape).astype(dtype) for shape in shapes]
                  for scale in (1e-3, 1.0, 3.0, 1e-2, 0.5, 2.0)]
@@ -492,6 +492,46 @@ def test_work_arrays_give_the_formula_to_the_last_bit(case, backend, dtype):
     for ours, expected in zip(package_weights + package_slots, oracle_weights + oracle_slots):
         assert ours.dtype == expected.dtype == np.dtype(dtype)
         np.testing.assert_array_equal(ours, expected)
+
+
+@pytest.mark.parametrize("backend, dtype", [("numpy", "float32"), ("numpy", "float64"), ("torch", "float32"),
+                                            ("torch", "float64")])
+def test_add_quotient_rounds_as_three_operations(backend, dtype):
+    # target + (numerator * scale) / denominator: torch's one-pass addcdiv_ (float32 and float64 on the
+    # CPU) against numpy's three passes, on values that round, overflow, underflow and divide by zero
+    rng = np.random.default_rng(1)
+    count = 50_000
+    numerator = rng.normal(scale=10.0 ** rng.integers(-30, 30, count), size=count).astype(dtype)
+    denominator = np.abs(rng.normal(scale=10.0 ** rng.integers(-30, 30, count), size=count)).astype(dtype)
+    target = rng.normal(size=count).astype(dtype)
+    numerator[:4], denominator[:4] = [0.0, -0.0, 1.0, np.inf], [0.0, 1.0, 0.0, 2.0]
+    for scale in (-0.001, 0.01, -1e-7):
+        with np.errstate(all="ignore"):
+            expected = target - (numerator * np.dtype(dtype).type(-scale)) / denominator
+            expected_plus = target + (numerator * np.dtype(dtype).type(scale)) / denominator
+        np.testing.assert_array_equal(expected, expected_plus)  # the sign costs nothing
+        if backend == "numpy":
+            ours = target.copy()
+            with np.errstate(all="ignore"):
+                add_quotient(ours, scale, numerator, denominator, np.empty_like(ours))
+        else:
+            torch = pytest.importorskip("torch")
+            ours = torch.as_tensor(target.copy())
+            add_quotient(ours, scale, torch.as_tensor(numerator), torch.as_tensor(denominator),
+                         torch.empty_like(ours))
+            ours = ours.numpy()
+        assert ours.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(ours, expected_plus)
+
+
+def test_add_quotient_takes_one_pass_only_where_it_rounds_the_same():
+    torch = pytest.importorskip("torch")
+    one = torch.ones(3)
+    assert _one_pass_addcdiv(one, one, one) and _one_pass_addcdiv(*[one.double()] * 3)
+    assert not _one_pass_addcdiv(np.ones(3), np.ones(3), np.ones(3))
+    assert not _one_pass_addcdiv(*[one.half()] * 3)                  # computed in float32, rounded once
+    assert not _one_pass_addcdiv(one, one.double(), one)             # mixed dtypes promote
+    assert not _one_pass_addcdiv(torch.ones(3, requires_grad=True), one, one)
 
 
 def test_work_arrays_are_reused_and_follow_the_variable():

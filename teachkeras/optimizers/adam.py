@@ -11,7 +11,7 @@ import math
 
 from teachkeras.backend import namespace
 from teachkeras.optimizers.base import Optimizer
-from teachkeras.optimizers.scratch import scratch
+from teachkeras.optimizers.scratch import add_quotient, scratch
 from teachkeras.validation import check_number
 
 
@@ -63,7 +63,7 @@ class Adam(Optimizer):
         alpha = learning_rate * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
         m = self.slot(variable, "momentum")
         v = self.slot(variable, "velocity")
-        work, increment = scratch(self, variable, 2)          # made once, reused every step
+        work, spare = scratch(self, variable, 2)              # made once, reused every step
         xp.subtract(gradient, m, out=work)
         work *= 1 - self.beta_1
         m += work                                             # m = m + (g - m) * (1 - beta_1)
@@ -76,7 +76,5 @@ class Adam(Optimizer):
             xp.maximum(v_hat, v, out=v_hat)
             v = v_hat
         xp.sqrt(v, out=work)
-        work += self.epsilon
-        xp.multiply(m, alpha, out=increment)
-        increment /= work                                     # alpha * m / (sqrt(v) + epsilon)
-        variable.value -= increment
+        work += self.epsilon                                  # sqrt(v) + epsilon
+        add_quotient(variable.value, -alpha, m, work, spare)  # w -= alpha * m / (sqrt(v) + epsilon)

@@ -9,7 +9,7 @@ __all__ = ['RMSprop']
 
 from teachkeras.backend import namespace
 from teachkeras.optimizers.base import Optimizer
-from teachkeras.optimizers.scratch import scratch
+from teachkeras.optimizers.scratch import add_quotient, scratch
 from teachkeras.validation import check_number
 
 
@@ -62,7 +62,7 @@ class RMSprop(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         xp = namespace(gradient)
         velocity = self.slot(variable, "velocity")
-        work, increment = scratch(self, variable, 2)          # made once, reused every step
+        work, spare = scratch(self, variable, 2)              # made once, reused every step
         xp.multiply(gradient, 1 - self.rho, out=work)
         work *= gradient
         velocity *= self.rho
@@ -77,13 +77,11 @@ class RMSprop(Optimizer):
             work += self.epsilon                              # velocity - average_gradient ** 2 + epsilon
         else:
             xp.add(velocity, self.epsilon, out=work)          # velocity + epsilon
-        xp.sqrt(work, out=work)
-        xp.multiply(gradient, learning_rate, out=increment)
-        increment /= work                                     # learning_rate * g / sqrt(denominator)
+        xp.sqrt(work, out=work)                               # work = sqrt(denominator)
         if self.momentum:
             velocity_of_steps = self.slot(variable, "momentum")
             velocity_of_steps *= self.momentum
-            velocity_of_steps += increment
+            add_quotient(velocity_of_steps, learning_rate, gradient, work, spare)  # += learning_rate * g / work
             variable.value -= velocity_of_steps
         else:
-            variable.value -= increment
+            add_quotient(variable.value, -learning_rate, gradient, work, spare)    # w -= learning_rate * g / work

@@ -13,6 +13,20 @@ itself is still one pass over memory per operation, so on an idle machine it got
 ``out=`` is refused for tensors that require a gradient (torch autograd), so it is used here, on
 optimizer state, and not in the layers.
 
+``add_quotient(target, scale, numerator, denominator, spare)`` is the last line of RMSprop's and
+Adam's rules, ``w -= learning_rate * g / root``, written as ``target += scale * numerator /
+denominator`` (``scale = -learning_rate``). numpy has no function for it, so it is three passes
+through ``spare``: ``numerator * scale``, divided by ``denominator``, added to ``target``. torch has
+one, ``target.addcdiv_(numerator, denominator, value=scale)``, whose CPU kernel computes
+``target + scale * numerator / denominator`` element by element in the same order, with no fused
+multiply-add between (unlike ``addcmul``, which does not round like ``a * b * c`` and is not used).
+On float32 and float64 CPU tensors ``add_quotient`` takes that single pass; the results are the same
+to the last bit (tests/test_optimizers.py compares them with the three passes and with the formulas).
+``scale * x`` with ``scale = -learning_rate`` is ``-(learning_rate * x)`` exactly, and ``w + (-y)``
+is ``w - y`` exactly, so the sign costs nothing. Other devices (CUDA kernels may fuse differently)
+and other dtypes (float16 and bfloat16 are computed in float32 there, rounded once) take the
+three passes.
+
 The arrays are not optimizer state: their contents mean nothing between steps, and they are not in
 ``optimizer.variables`` (so they are not saved). They follow the variable: a variable moved to
 another device or array type, or given another shape or dtype, gets new ones.
@@ -24,15 +38,21 @@ another device or array type, or given another shape or dtype, gets new ones.
 >>> work, increment = scratch(optimizer, weight, 2)
 >>> work.shape, work.dtype, scratch(optimizer, weight, 2)[0] is work
 ((2, 3), dtype('float32'), True)
+>>> target = np.array([1.0, 1.0])
+>>> add_quotient(target, -0.5, np.array([1.0, 3.0]), np.array([2.0, 4.0]), spare=np.empty(2))
+>>> target.tolist()
+[0.75, 0.625]
 
 Hand-written plumbing: no chapter builds this module.
 """
+
+import sys
 
 import array_api_compat
 
 from teachkeras.backend import namespace
 
-__all__ = ["scratch"]
+__all__ = ["add_quotient", "scratch"]
 
 
 def scratch(optimizer, variable, count):
@@ -51,3 +71,28 @@ def scratch(optimizer, variable, count):
 def _like(array, value):
     return (type(array) is type(value) and array.shape == value.shape and array.dtype == value.dtype
             and array_api_compat.device(array) == array_api_compat.device(value))
+
+
+def add_quotient(target, scale, numerator, denominator, spare):
+    """``target += scale * numerator / denominator`` in place, rounded as ``(numerator * scale) /
+    denominator`` added to ``target``; ``spare`` is a work array like ``target`` (unused by torch's
+    one-pass ``addcdiv_`` on the CPU)."""
+    if _one_pass_addcdiv(target, numerator, denominator):
+        target.addcdiv_(numerator, denominator, value=scale)
+        return
+    xp = namespace(target)
+    xp.multiply(numerator, scale, out=spare)
+    spare /= denominator
+    target += spare
+
+
+def _one_pass_addcdiv(target, numerator, denominator):
+    """True for float32 or float64 CPU tensors of one dtype that do not require a gradient."""
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(target, torch.Tensor):  # numpy: no dearer test than this one
+        return False
+    return (isinstance(numerator, torch.Tensor) and isinstance(denominator, torch.Tensor)
+            and target.device.type == "cpu" and target.dtype in (torch.float32, torch.float64)
+            and numerator.dtype == denominator.dtype == target.dtype
+            and numerator.device == denominator.device == target.device
+            and not (target.requires_grad or numerator.requires_grad or denominator.requires_grad))
