@@ -17,7 +17,7 @@ from teachkeras import layers
 from teachkeras.backend import clear_session, to_numpy
 from teachkeras.layers.conv_loops import conv_loop, conv_transpose_loop
 from teachkeras.layers.conv_shapes import padding_amounts, transpose_output_length
-from teachkeras.layers.im2col import gather_taps, scatter_taps, tap_windows
+from teachkeras.layers.im2col import gather_taps, gather_windows, scatter_taps, tap_windows, window_view
 from teachkeras.testing import check_backend_parity, check_gradients, check_torch_autograd
 from test_reshaping import assert_config_matches_keras
 
@@ -352,6 +352,30 @@ def test_conv_runs_on_torch_tensors_and_keeps_them():
     assert isinstance(layer.kernel.value, torch.Tensor)
     grad = layer.backward(torch.ones_like(outputs))
     assert isinstance(grad, torch.Tensor) and isinstance(layer.kernel.grad, torch.Tensor)
+
+
+@pytest.mark.parametrize("spatial, kernel_size, strides, dilation_rate", [
+    ((11,), (3,), (1,), (1,)), ((11,), (3,), (2,), (1,)), ((11,), (2,), (1,), (3,)),
+    ((9, 8), (3, 2), (2, 1), (1, 1)), ((9, 8), (3, 3), (1, 1), (2, 3)), ((13, 13), (3, 3), (1, 1), (1, 1)),
+    ((5, 6, 4), (2, 3, 2), (1, 2, 1), (1, 1, 1)), ((6, 6, 5), (2, 2, 2), (1, 1, 1), (2, 1, 2)),
+])
+@pytest.mark.parametrize("channels", [1, 3, 32])
+def test_gather_windows_is_gather_taps_on_numpy_and_torch(spatial, kernel_size, strides, dilation_rate, channels):
+    """The fast columns (one copy of a sliding-window view) are the stacked tap slices, bit for bit."""
+    torch = pytest.importorskip("torch")
+    padded = np.random.default_rng(5).normal(size=(2, *spatial, channels)).astype("float32")
+    output_shape = [(length - dilation * (size - 1) - 1) // stride + 1
+                    for length, size, stride, dilation in zip(spatial, kernel_size, strides, dilation_rate)]
+    expected = gather_taps(padded, tap_windows(kernel_size, strides, dilation_rate, output_shape))
+    found = gather_windows(padded, kernel_size, strides, dilation_rate, output_shape)
+    assert found.shape == expected.shape and found.flags.c_contiguous
+    np.testing.assert_array_equal(found, expected)
+    on_torch = gather_windows(torch.from_numpy(padded), kernel_size, strides, dilation_rate, output_shape)
+    assert isinstance(on_torch, torch.Tensor)
+    np.testing.assert_array_equal(on_torch.numpy(), expected)
+    if channels > 1:
+        view = window_view(padded, kernel_size, strides, dilation_rate, output_shape)
+        assert view.shape == (2, *output_shape, channels, *kernel_size) and np.shares_memory(view, padded)
 
 
 @pytest.mark.parametrize("kernel_size, strides, dilation_rate", [((3, 2), (1, 1), (1, 1)), ((2, 3), (2, 1), (1, 1)),

@@ -161,6 +161,27 @@ def test_max_pooling_gradient_matches_the_first_winner_rule_with_many_ties(rank,
     assert layer.winning_tap.dtype == np.uint8 and layer.winning_tap.shape == outputs.shape
 
 
+@pytest.mark.parametrize("spatial, pool_size, strides, padding", [
+    ((8, 6), (2, 2), None, "valid"),      # the windows tile the input: the gradient starts from empty memory
+    ((7, 6), (2, 2), None, "valid"),      # the last row is in no window: it must get zeros
+    ((7, 6), (2, 2), None, "same"),       # padded to (8, 6): tiled again, the padding cropped off
+    ((8, 6), (2, 2), (3, 2), "valid"),    # strides larger than the window: gaps between windows
+    ((6, 9), (3, 3), None, "valid"), ((26, 26), (2, 2), None, "valid"), ((11, 11), (2, 2), None, "valid"),
+])
+def test_max_pooling_gradient_is_exact_whether_or_not_the_windows_tile_the_input(spatial, pool_size, strides,
+                                                                                  padding):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    inputs = np.maximum(rng.integers(-3, 3, size=(3, *spatial, 5)), 0).astype("float32")
+    for make_array in (np.asarray, torch.from_numpy):
+        for _ in range(2):  # the second backward reuses freed memory: leftovers there must not leak in
+            layer = layers.MaxPooling2D(pool_size, strides=strides, padding=padding)
+            outputs = to_numpy(layer(make_array(inputs)))
+            grad = rng.integers(1, 100, size=outputs.shape).astype("float32")
+            expected = first_winner_gradient(inputs, pool_size, layer.strides, padding, grad)
+            np.testing.assert_array_equal(to_numpy(layer.backward(make_array(grad))), expected)
+
+
 def test_max_pooling_with_more_taps_than_a_byte_counts():
     layer = layers.MaxPooling2D((17, 17))                              # 289 taps: not numbered in a byte
     inputs = np.zeros((1, 17, 17, 1), dtype="float32")

@@ -35,7 +35,7 @@ from teachkeras.layers.conv_shapes import (
 )
 from teachkeras.layers.layer_utils import serialized, store_weight_options
 from teachkeras.layers.im2col import (
-    crop_spatial, gather_taps, pad_spatial, scatter_taps, tap_windows, to_channels_first, to_channels_last,
+    crop_spatial, gather_windows, pad_spatial, scatter_taps, tap_windows, to_channels_first, to_channels_last,
     zeros_like_shape,
 )
 
@@ -196,7 +196,8 @@ class BaseConv(Layer):
         padded = pad_spatial(inputs, self.paddings)
         self.padded_shape = tuple(padded.shape)
         self.windows = tap_windows(self.kernel_size, self.strides, self.dilation_rate, output_shape)
-        columns = gather_taps(padded, self.windows)                           # (batch, *output, taps, channels)
+        columns = gather_windows(padded, self.kernel_size, self.strides, self.dilation_rate,
+                                 output_shape)                              # (batch, *output, taps, channels)
         self.columns = xp.reshape(columns, (-1, len(self.windows) * inputs.shape[-1]))
         self.kernel_full = self.full_kernel()                                 # (*kernel_size, in, filters)
         pre_activation = self.columns @ xp.reshape(self.kernel_full, (-1, self.filters))
@@ -365,7 +366,8 @@ class BaseConvTranspose(BaseConv):
         if self.use_bias:
             self.bias.grad = sum_rows(xp.reshape(grad, (-1, self.filters)))
         grad_full = pad_spatial(grad, self.window)                           # back into the full buffer
-        columns = gather_taps(grad_full, self.windows)                       # (batch, *input, taps, filters)
+        columns = gather_windows(grad_full, self.kernel_size, self.strides, self.dilation_rate,
+                                 self.inputs_shape[1:-1])                   # (batch, *input, taps, filters)
         columns_2d = xp.reshape(columns, (self.inputs_2d.shape[0], -1))       # (positions, taps * filters)
         kernel_2d = xp.reshape(self.kernel.value, (-1, self.inputs_shape[-1]))
         self.kernel.grad = xp.reshape(columns_2d.T @ self.inputs_2d, self.kernel.shape)

@@ -7,14 +7,13 @@ j * dilation + x * stride)`` for every output position (y, x): one strided slice
 (padded) input. ``gather_taps`` stacks those slices into a contiguous array
 ``(batch, *output_shape, taps, channels)``; reshaped to ``(positions, taps * channels)`` it
 meets the kernel, reshaped to ``(taps * channels, filters)``, in a single matrix multiply.
-``scatter_taps`` is its adjoint: it adds each tap's slice back where it came from, which is
-the backward pass of the gather (and the forward pass of a transposed convolution). With
-many input channels the layers add each tap's share straight into its window instead of
-forming the whole columns-shaped gradient first: the same sum, with one large temporary
-array fewer.
-
-Only slicing, ``stack``, ``zeros`` and ``+=`` are used, so numpy arrays and torch tensors
-(any device) go through the same code.
+``gather_windows`` builds the same array faster, by one copy of a sliding-window view of the
+input (numpy's ``sliding_window_view``, torch's ``unfold``: the only backend-specific code here).
+``scatter_taps`` is its adjoint: it adds each tap's slice back where it came from (the backward
+pass of the gather, the forward pass of a transposed convolution). With many input channels the
+layers add each tap's share straight into its window instead: the same sum, with one large
+temporary array fewer. Apart from that view, only slicing, ``stack``, ``zeros`` and ``+=`` are
+used, so numpy arrays and torch tensors (any device) go through the same code.
 
 >>> import numpy as np
 >>> signal = np.arange(5.0).reshape(1, 5, 1)                  # (batch, steps, channels)
@@ -25,12 +24,14 @@ array([[0., 1., 2.],
        [2., 3., 4.]])
 """
 
-__all__ = ['zeros_like_shape', 'pad_spatial', 'interior', 'tap_windows', 'gather_taps', 'scatter_taps', 'crop_spatial', 'to_channels_last', 'to_channels_first']
+__all__ = ['zeros_like_shape', 'pad_spatial', 'interior', 'tap_windows', 'gather_taps', 'window_view', 'gather_windows', 'scatter_taps', 'crop_spatial', 'to_channels_last', 'to_channels_first']
 
 
 import itertools
+import math
 
 import array_api_compat
+import numpy as np
 
 from teachkeras.backend import namespace
 
@@ -82,6 +83,37 @@ def gather_taps(padded, windows):
     """``(batch, *spatial, channels)`` -> ``(batch, *output_shape, taps, channels)``: the window
     of every tap, stacked into one contiguous array (the "columns" of im2col)."""
     return namespace(padded).stack([padded[window] for window in windows], axis=-2)
+
+
+def window_view(padded, kernel_size, strides, dilation_rate, output_shape):
+    """Every window of ``padded`` (batch, *spatial, channels) as a view, without a copy:
+    ``(batch, *output_shape, channels, *kernel_size)``; None for arrays other than numpy's
+    and torch's."""
+    spans = [dilation * (size - 1) + 1 for size, dilation in zip(kernel_size, dilation_rate)]
+    every_tap = tuple(slice(None, None, dilation) for dilation in dilation_rate)
+    if array_api_compat.is_numpy_array(padded):
+        view = np.lib.stride_tricks.sliding_window_view(padded, spans, axis=tuple(range(1, len(spans) + 1)))
+        starts = tuple(slice(0, stride * (length - 1) + 1, stride) for stride, length in zip(strides, output_shape))
+        return view[(slice(None), *starts, slice(None), *every_tap)]
+    if array_api_compat.is_torch_array(padded):
+        view = padded
+        for axis, (span, stride, length) in enumerate(zip(spans, strides, output_shape), start=1):
+            view = view.unfold(axis, span, stride).narrow(axis, 0, length)   # window axis goes last
+        return view[(..., *every_tap)]
+    return None
+
+
+def gather_windows(padded, kernel_size, strides, dilation_rate, output_shape):
+    """``gather_taps(padded, tap_windows(kernel_size, strides, dilation_rate, output_shape))``,
+    the same array, made by one copy of ``window_view`` (faster with more than one channel)."""
+    channels = padded.shape[-1]
+    view = window_view(padded, kernel_size, strides, dilation_rate, output_shape) if channels > 1 else None
+    if view is None:
+        return gather_taps(padded, tap_windows(kernel_size, strides, dilation_rate, output_shape))
+    xp, rank = namespace(padded), len(kernel_size)
+    # (batch, *output, channels, *kernel) -> (batch, *output, *kernel, channels), then one copy in that order
+    taps_last = xp.permute_dims(view, (0, *range(1, rank + 1), *range(rank + 2, 2 * rank + 2), rank + 1))
+    return xp.reshape(taps_last, (*taps_last.shape[:rank + 1], math.prod(kernel_size), channels), copy=True)
 
 
 def scatter_taps(columns, padded_shape, windows):

@@ -150,7 +150,13 @@ class BasePooling(Layer):
 
     def max_backward(self, grad):
         """The padded input's gradient for max pooling, from ``grad`` (batch, *output, channels)."""
-        grad_padded = zeros_like_shape(grad, self.padded.shape)
+        xp = namespace(grad)
+        tiled = all(stride == size and length == size * count for stride, size, length, count
+                    in zip(self.strides, self.pool_size, self.padded.shape[1:-1], grad.shape[1:-1]))
+        if tiled:                                        # every cell is in one window: all get written
+            grad_padded = xp.empty(self.padded.shape, dtype=grad.dtype, device=array_api_compat.device(grad))
+        else:
+            grad_padded = zeros_like_shape(grad, self.padded.shape)
         for tap, window in enumerate(self.windows):
             share = grad * (self.winning_tap == tap)     # the gradient where this tap won, else 0
             if self.overlapping:
