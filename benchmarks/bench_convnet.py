@@ -68,31 +68,6 @@ def parse_arguments(argv=None):
     return arguments
 
 
-# ---------------------------------------------------------------- memory
-
-
-def _status_kib(field):
-    """A field of /proc/self/status in KiB (Linux), or None elsewhere."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def reset_peak_memory():
-    """Forget the peak resident memory so far (Linux: write 5 to /proc/self/clear_refs)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-        return True
-    except OSError:
-        return False
-
-
 # ---------------------------------------------------------------- one framework, in a child process
 
 
@@ -256,11 +231,7 @@ def run_memory_child(arguments):
     train = TRAINERS[arguments.child](arguments.seed).train   # torch's own initial weights: same memory
     first = np.concatenate(batches(len(images), arguments.batch_size, 3, arguments.seed))
     chunk_images, chunk_targets = images[first], targets[first]
-    rss_before = _status_kib("VmRSS")
-    peak_reset = reset_peak_memory()
-    train(chunk_images, chunk_targets, arguments.batch_size)
-    peak = _status_kib("VmHWM")
-    result = {"step_peak_rss_mib": (peak - rss_before) / 1024 if peak_reset and peak and rss_before else None}
+    result = {"step_peak_rss_mib": machine.peak_rise_mib(lambda: train(chunk_images, chunk_targets, arguments.batch_size))}
     if arguments.child == "teachkeras":
         import tracemalloc
 

@@ -30,8 +30,10 @@ varies less.
 """
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -53,6 +55,7 @@ def parse_arguments(argv=None):
     parser.add_argument("--samples", type=int, default=SAMPLES,
                         help="train on the first SAMPLES samples (default: all 60,000; fewer for a quick look)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--memory-child", choices=("teachkeras", "torch"), help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if not 1 <= arguments.samples <= SAMPLES:
         parser.error(f"--samples must be in [1, {SAMPLES}], received {arguments.samples}")
@@ -144,10 +147,47 @@ def torch_trainer(weights, optimizer, seed):
     return epoch
 
 
+def memory_child(arguments):
+    """In a fresh process: how far resident memory rises over the first three training steps of one
+    framework (its optimizer state included, on both sides), printed as JSON."""
+    import numpy as np
+    import torch
+
+    import teachkeras
+
+    generator = np.random.default_rng(arguments.seed)
+    images = generator.random((3 * BATCH_SIZE, 784), dtype=np.float32)
+    labels = generator.integers(0, 10, len(images))
+    model = teachkeras_model(arguments.optimizer, arguments.seed)
+    if arguments.memory_child == "teachkeras":
+        one_hot = teachkeras.utils.to_categorical(labels, 10).astype("float32")
+        run = lambda: model.fit(images, one_hot, batch_size=BATCH_SIZE, epochs=1, verbose=0)  # noqa: E731
+    else:
+        epoch = torch_trainer(model.get_weights(), arguments.optimizer, arguments.seed)
+        torch_images, torch_labels = torch.from_numpy(images), torch.from_numpy(labels)
+        run = lambda: epoch(torch_images, torch_labels)  # noqa: E731
+    print(json.dumps({"step_peak_rss_mib": machine.peak_rise_mib(run)}))
+
+
+def step_peak_memory(arguments):
+    """{framework: MiB or None}, each measured by ``memory_child`` in a process of its own."""
+    peaks = {}
+    for framework in ("teachkeras", "torch"):
+        command = [sys.executable, os.path.abspath(__file__), "--memory-child", framework, "--optimizer",
+                   arguments.optimizer, "--seed", str(arguments.seed), "--threads", str(arguments.threads)]
+        finished = subprocess.run(command, capture_output=True, text=True, check=True)
+        peaks[framework] = json.loads(finished.stdout.strip().splitlines()[-1])["step_peak_rss_mib"]
+    return peaks
+
+
 def main(argv=None):
     arguments = parse_arguments(argv)
     machine.set_threads(arguments.threads)  # before numpy loads its BLAS
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    if arguments.memory_child:
+        memory_child(arguments)
+        return 0
+    peaks = step_peak_memory(arguments)
 
     import numpy as np
     import torch
@@ -178,6 +218,9 @@ def main(argv=None):
         print(f"epoch {epoch + 1}: teachkeras {times['teachkeras'][-1]:.3f} s "
               f"(loss {results['teachkeras'][0]:.4f}, accuracy {results['teachkeras'][1]:.4f}) | "
               f"torch {times['torch'][-1]:.3f} s (loss {results['torch'][0]:.4f}, accuracy {results['torch'][1]:.4f})")
+    if None not in peaks.values():
+        print(f"step peak memory (3 steps, fresh process): teachkeras +{peaks['teachkeras']:.1f} MiB, torch "
+              f"+{peaks['torch']:.1f} MiB; ratio {peaks['teachkeras'] / peaks['torch']:.2f}x (target <= 1.2x)")
     medians = {name: statistics.median(values) for name, values in times.items()}
     print(f"median epoch: teachkeras {medians['teachkeras']:.3f} s, torch {medians['torch']:.3f} s; "
           f"ratio teachkeras / torch = {medians['teachkeras'] / medians['torch']:.2f} (target <= 1.0)")

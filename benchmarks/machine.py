@@ -65,3 +65,39 @@ def describe(setting):
     return (f"threads: {setting} (torch uses {torch.get_num_threads()}); BLAS kernel {blas_kernel()} ({chosen}); "
             f"numpy {np.__version__}, torch {torch.__version__}; {os.cpu_count()} CPUs visible, "
             f"load average {os.getloadavg()[0]:.1f}")
+
+
+# ---------------------------------------------------------------- peak memory of a step (Linux)
+
+
+def _status_kib(field):
+    """A field of /proc/self/status in KiB (Linux), or None elsewhere."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def reset_peak_memory():
+    """Forget the peak resident memory so far (Linux: write 5 to /proc/self/clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rise_mib(run):
+    """How far this process' resident memory rises above its level before ``run()``, at its peak
+    during the call, in MiB; None where Linux's /proc is not there to tell."""
+    before = _status_kib("VmRSS")
+    reset = reset_peak_memory()
+    run()
+    peak = _status_kib("VmHWM")
+    return (peak - before) / 1024 if reset and peak and before else None
+
