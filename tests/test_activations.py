@@ -469,3 +469,83 @@ def test_relu_works_on_torch_tensors_that_require_grad(torch):
     np.testing.assert_array_equal(ours.detach().numpy(), [0.0, 0.0, 1.0])
     ours.sum().backward()  # differentiable, as the product was
     np.testing.assert_array_equal(grad.grad.numpy(), [0.0, 0.0, 1.0])
+
+
+# ---------------------------------------------------------------- backend.where (issue 16)
+
+SELECTING = ["sigmoid", "leaky_relu", "elu", "selu", "silu", "softplus", "mish", "gelu"]
+
+
+def where_inputs(dtype, seed=30):
+    """Special values (denormals too), then enough random ones for where's bit route (8192 on torch)."""
+    specials = SPECIAL_VALUES + [1e-40, -1e-40, 1e-310, -1e-310]
+    return np.concatenate([specials, np.random.default_rng(seed).normal(scale=3.0, size=9000)]).astype(dtype)
+
+
+def library_where_only(monkeypatch):
+    """Make backend.where hand every call to the library's own where (the clear form)."""
+    from teachkeras import backend
+
+    monkeypatch.setattr(backend, "_BRANCH_FREE_MIN_SIZE", {"numpy": math.inf, "torch": math.inf})
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_activations_through_where_are_bitwise_the_library_where(torch, monkeypatch, library, dtype):
+    inputs = where_inputs(dtype)
+    grad = np.random.default_rng(31).normal(size=inputs.shape).astype(dtype)
+    if library == "torch":
+        inputs, grad = torch.from_numpy(inputs), torch.from_numpy(grad)
+
+    def results():
+        out = {}
+        for name in SELECTING:  # inf * 0 makes NaN on purpose: numpy's RuntimeWarnings are silenced below
+            function = activations.get(name)
+            outputs = function(inputs)
+            grad_inputs = activations.backward(function, grad, inputs, outputs)
+            out[name] = to_numpy(outputs).tobytes(), to_numpy(grad_inputs).tobytes()
+        out["relu options"] = to_numpy(activations.relu(inputs, 0.1, 6.0, 0.5)).tobytes()
+        return out
+
+    with np.errstate(invalid="ignore", over="ignore"):
+        fast = results()
+        library_where_only(monkeypatch)
+        assert fast == results()
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch"])
+def test_activation_layers_through_where_are_bitwise_the_library_where(torch, monkeypatch, library):
+    from teachkeras import initializers
+    from teachkeras.layers import ELU, LeakyReLU, PReLU, ReLU
+
+    inputs = where_inputs("float32").reshape(1, -1)
+    grad = np.random.default_rng(32).normal(size=inputs.shape).astype("float32")
+    if library == "torch":
+        inputs, grad = torch.from_numpy(inputs), torch.from_numpy(grad)
+
+    def results():
+        out = []
+        for layer in (LeakyReLU(), PReLU(alpha_initializer=initializers.RandomUniform(seed=3)),
+                      ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5), ELU(alpha=0.5)):
+            outputs = layer(inputs)
+            out.append((to_numpy(outputs).tobytes(), to_numpy(layer.backward(grad)).tobytes()))
+            if isinstance(layer, PReLU):
+                out.append(to_numpy(layer.alpha.grad).tobytes())
+        return out
+
+    with np.errstate(invalid="ignore", over="ignore"):
+        fast = results()
+        library_where_only(monkeypatch)
+        assert fast == results()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_softplus_adds_relu_as_it_added_maximum(torch, dtype):
+    inputs = where_inputs(dtype)
+    expected = np.log1p(np.exp(-np.abs(inputs))) + np.maximum(inputs, 0)  # maximum writes +0.0 at -0.0; same sum
+    assert activations.softplus(inputs).tobytes() == expected.tobytes()
+    tensor = torch.from_numpy(inputs)
+    expected = torch.log1p(torch.exp(-torch.abs(tensor))) + torch.maximum(tensor, torch.zeros(()))
+    ours, numbers = activations.softplus(tensor).numpy(), ~np.isnan(inputs)
+    assert ours[numbers].tobytes() == expected.numpy()[numbers].tobytes()
+    assert np.isnan(ours[~numbers]).all()  # torch's maximum writes a NaN with other bits (all ones), relu the input's

@@ -171,3 +171,55 @@ def test_erfc_without_scipy_is_within_float32_precision(dtype):
     assert relative.max() < (2e-7 if dtype == "float32" else 1e-3)
     assert np.all(got[exact < tiny] <= tiny * 1e3)  # underflows to (near) zero, never nan
     assert not np.isnan(got).any()
+
+
+def _bits(array):
+    array = np.asarray(array.numpy() if hasattr(array, "numpy") else array)
+    return array.dtype, array.shape, array.tobytes()
+
+
+def _where_cases(dtype):
+    """(condition, x1, x2) of numpy arrays and Python floats: specials, scalars, broadcasting, strides."""
+    rng = np.random.default_rng(3)
+    specials = [np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-45, -1e-45, 5e-324, 1e-310, 1.0, -2.5]
+    values = np.concatenate([np.array(specials), rng.normal(size=3048)]).astype(dtype)  # 60 x 51 in all
+    other = rng.permutation(values)
+    condition = rng.normal(size=values.shape) > 0
+    grid, other_grid, condition_grid = values.reshape(60, 51), other.reshape(60, 51), condition.reshape(60, 51)
+    return [
+        (condition, values, other),
+        (condition, values, 0.0), (condition, -0.0, values), (condition, 0.2, values),
+        (condition_grid[:, :1], grid, other_grid),  # a broadcast condition
+        (condition_grid, grid[0], other_grid[:, :1]),  # broadcast branches
+        (condition_grid.T, grid.T, other.reshape(51, 60)),  # strided views
+        (condition[:2000:2], values[:1000], other[1000:2000]),
+        (condition[:10], values[:10], other[:10]),  # small: the library's own where
+    ]
+
+
+def test_where_is_numpys_where_bit_for_bit():
+    for dtype in ("float16", "float32", "float64"):
+        for case in _where_cases(dtype):
+            assert _bits(backend.where(*case)) == _bits(np.where(*case))
+
+
+def test_where_is_torchs_where_bit_for_bit():
+    torch = pytest.importorskip("torch")
+    for dtype in ("float16", "float32", "float64"):
+        for case in _where_cases(dtype):
+            case = [torch.from_numpy(one) if isinstance(one, np.ndarray) else one for one in case]
+            assert _bits(backend.where(*case)) == _bits(torch.where(*case))
+    x = torch.randn(2000, dtype=torch.bfloat16)
+    assert torch.equal(backend.where(x > 0, x, -0.0).view(torch.int16), torch.where(x > 0, x, -0.0).view(torch.int16))
+
+
+def test_where_leaves_other_types_to_their_namespace():
+    torch = pytest.importorskip("torch")
+    condition = np.arange(2000) % 3 == 0
+    for x1, x2 in [(np.arange(2000), 7), (np.arange(2000.0), np.ones(2000, "float32")),  # ints; mixed dtypes
+                   (np.ones(2000, ">f8"), 2.0), (np.ones(2000, "float32"), np.float64(2.0))]:
+        expected = np.where(condition, x1, x2)
+        assert _bits(backend.where(condition, x1, x2)) == _bits(expected)
+    x = torch.randn(2000, dtype=torch.float64, requires_grad=True)  # torch's where, so autograd sees it
+    backend.where(x > 0, x, 0.5 * x).sum().backward()
+    assert torch.equal(x.grad, torch.where(x > 0, 1.0, 0.5).double())

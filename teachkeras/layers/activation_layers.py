@@ -15,7 +15,7 @@ import numbers
 import warnings
 
 from teachkeras import activations, initializers
-from teachkeras.backend import namespace
+from teachkeras.backend import namespace, where
 from teachkeras.layers.base import InputSpec, Layer
 from teachkeras.layers.layer_utils import owner, refuse_regularizers, shared_axes_list
 from teachkeras.ops import _normalize_axis, unbroadcast
@@ -38,10 +38,10 @@ class LeakyReLU(Layer):
 
     def call(self, inputs, training=False):
         self.inputs = inputs
-        return namespace(inputs).where(inputs > 0, inputs, self.negative_slope * inputs)
+        return where(inputs > 0, inputs, self.negative_slope * inputs)
 
     def backward(self, grad_outputs):
-        return namespace(grad_outputs).where(self.inputs > 0, grad_outputs, self.negative_slope * grad_outputs)
+        return where(self.inputs > 0, grad_outputs, self.negative_slope * grad_outputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -82,13 +82,12 @@ class PReLU(Layer):
 
     def call(self, inputs, training=False):
         self.inputs = inputs
-        return namespace(inputs).where(inputs > 0, inputs, self.alpha.value * inputs)
+        return where(inputs > 0, inputs, self.alpha.value * inputs)
 
     def backward(self, grad_outputs):
-        xp = namespace(grad_outputs)
         positive = self.inputs > 0
-        self.alpha.grad = unbroadcast(xp.where(positive, 0.0, grad_outputs * self.inputs), self.alpha.shape)
-        return xp.where(positive, grad_outputs, grad_outputs * self.alpha.value)
+        self.alpha.grad = unbroadcast(where(positive, 0.0, grad_outputs * self.inputs), self.alpha.shape)
+        return where(positive, grad_outputs, grad_outputs * self.alpha.value)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -128,13 +127,12 @@ class ReLU(Layer):
         if self.max_value is None and self.negative_slope == 0 and self.threshold == 0:
             return activations.backward(activations.relu, grad_outputs, self.inputs, None)  # one pass, not two wheres
         # At a kink (0, threshold, max_value) take the slope of the piece on the left.
-        xp = namespace(grad_outputs)
         x = self.inputs
         passes = x > self.threshold
         if self.max_value is not None:
             passes = passes & (x <= self.max_value)
-        slope = xp.where(x <= self.threshold, self.negative_slope * grad_outputs, 0.0 * grad_outputs)
-        return xp.where(passes, grad_outputs, 0.0 * grad_outputs) + slope
+        slope = where(x <= self.threshold, self.negative_slope * grad_outputs, 0.0 * grad_outputs)
+        return where(passes, grad_outputs, 0.0 * grad_outputs) + slope
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
