@@ -66,6 +66,7 @@ class BaseConv(Layer):
 
     rank = None
     allowed_paddings = ("valid", "same")
+    backward_cache = ("columns", "pre_activation")  # kept by call for backward alone: fit frees them after it
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",

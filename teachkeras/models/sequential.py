@@ -154,8 +154,9 @@ class Sequential(Model):
         inputs are data) the first layer may skip its input gradient and None is returned."""
         return self._backward_layers(self._layers, grad_outputs, input_gradient)
 
-    def _backward_layers(self, layers, grad, input_gradient, backward_last=None):
-        """Backward through ``layers`` in reverse; ``backward_last`` replaces the last one's backward."""
+    def _backward_layers(self, layers, grad, input_gradient, backward_last=None, release=False):
+        """Backward through ``layers`` in reverse; ``backward_last`` replaces the last one's backward.
+        ``release`` (fit): then drop what each layer lists in ``backward_cache``, its memory freed sooner."""
         for index in range(len(layers) - 1, -1, -1):
             layer = layers[index]
             backward = backward_last if backward_last and index == len(layers) - 1 else layer.backward
@@ -167,6 +168,8 @@ class Sequential(Model):
                     layer.compute_input_gradient = True
             else:
                 grad = backward(grad)
+            for name in getattr(layer, "backward_cache", ()) if release else ():
+                setattr(layer, name, None)
         return grad
 
     def _backward_from_loss(self, y_true, y_pred, sample_weight):
@@ -179,11 +182,12 @@ class Sequential(Model):
         if fusable and activation in (activations.softmax, activations.sigmoid):
             grad = self.loss.fused_gradient(activation, y_true, y_pred, sample_weight)
         if grad is None:
-            return self.backward(self.loss.backward(y_true, y_pred, sample_weight), input_gradient=False)
+            return self._backward_layers(self._layers, self.loss.backward(y_true, y_pred, sample_weight),
+                                         input_gradient=False, release=True)
         if isinstance(last, Activation):  # an Activation layer's input IS the pre-activation
-            return self._backward_layers(self._layers[:-1], grad, input_gradient=False)
+            return self._backward_layers(self._layers[:-1], grad, input_gradient=False, release=True)
         return self._backward_layers(self._layers, grad, input_gradient=False,
-                                     backward_last=last.backward_pre_activation)
+                                     backward_last=last.backward_pre_activation, release=True)
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
