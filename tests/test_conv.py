@@ -544,3 +544,15 @@ def test_a_direct_backward_keeps_the_columns_so_it_can_run_twice():
     second = model.backward(grad)
     np.testing.assert_array_equal(first, second)
     assert model.layers[0].columns is not None
+
+
+def test_a_backward_after_fit_freed_the_columns_names_the_cause():
+    model = _small_convnet()
+    x = np.random.default_rng(2).random((4, 28, 28, 1), dtype=np.float32)
+    model.fit(x, np.eye(4, dtype=np.float32), batch_size=4, verbose=0)
+    conv = model.layers[0]
+    with pytest.raises(ValueError, match=r"backward\(\) needs what the last forward pass kept \(columns, "
+                                         r"pre_activation\), which fit frees once its backward has run"):
+        conv.backward(np.ones((4, 26, 26, 32), dtype=np.float32))
+    conv(x)  # a new forward pass: backward works again
+    assert conv.backward(np.ones((4, 26, 26, 32), dtype=np.float32)).shape == x.shape

@@ -291,6 +291,8 @@ class BaseConvTranspose(BaseConv):
     ``'valid'``, ``length * stride`` with ``'same'``.
     """
 
+    backward_cache = ("pre_activation",)  # no columns here: its backward gathers them from the gradient
+
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, data_format=None,
                  dilation_rate=1, **kwargs):
         if "groups" in kwargs:

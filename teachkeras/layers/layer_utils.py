@@ -285,10 +285,17 @@ def _marks_built(build):
 def _needs_a_call(backward):
     """Wrap a subclass's ``backward`` so that using it before any call names the cause.
 
-    Without this, ``Dense(3).backward(g)`` fails with an AttributeError about ``inputs``."""
+    Without this, ``Dense(3).backward(g)`` fails with an AttributeError about ``inputs``. The same
+    goes for a backward after fit has freed what the layer lists in ``backward_cache``."""
 
     @functools.wraps(backward)
     def backward_after_a_call(self, grad_outputs, *args, **kwargs):
+        released = [name for name in getattr(self, "backward_cache", ()) if getattr(self, name, None) is None]
+        if released and getattr(self, "_called", False):  # fit freed them after its own backward
+            raise ValueError(
+                f"{owner(self)}: backward() needs what the last forward pass kept ({', '.join(released)}), "
+                "which fit frees once its backward has run; call the layer again, as in layer(inputs), "
+                "then backward(grad_outputs)")
         try:
             return backward(self, grad_outputs, *args, **kwargs)
         except AttributeError:
