@@ -62,10 +62,16 @@ def parse_arguments(argv=None):
                              "choice for this CPU (the variable removed); default: both when the variable is "
                              "set, else the shell's")
     parser.add_argument("--steps", type=int, default=None, help="steps timed (default: 200 MLP, 40 convnet)")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="runs per setting, alternating settings; each figure printed is the median of its runs")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the README's table (one row per network, threads and BLAS kernel)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if arguments.steps is not None and arguments.steps < 5:
         parser.error(f"--steps must be at least 5, received {arguments.steps}")
+    if arguments.runs < 1:
+        parser.error(f"--runs must be a positive integer, received {arguments.runs}")
     return arguments
 
 
@@ -263,6 +269,41 @@ def child(arguments):
     print("RESULTS " + json.dumps(results))
 
 
+def run_child(arguments, kernel, setting):
+    """One child process at one setting: (its results, the versions and kernel it reports)."""
+    environment = dict(os.environ)
+    if kernel == "auto":
+        environment.pop("OPENBLAS_CORETYPE", None)
+    for variable in machine.THREAD_VARIABLES:
+        if setting == "1":
+            environment[variable] = "1"
+    command = [sys.executable, __file__, "--child", "--model", arguments.model]
+    if arguments.steps:
+        command += ["--steps", str(arguments.steps)]
+    output = subprocess.run(command, env=environment, capture_output=True, text=True, check=True).stdout
+    results = json.loads(output.split("RESULTS ", 1)[1])
+    return results[:-1], results[-1]
+
+
+def median_result(runs):
+    """Figure by figure, the median of several runs' results for one network."""
+    first = runs[0]
+    median = {key: statistics.median(run[key] for run in runs) for key in first if isinstance(first[key], float)}
+    median["parts_ms"] = {part: statistics.median(run["parts_ms"][part] for run in runs) for part in PARTS}
+    return {**first, **median}
+
+
+def markdown_row(result, threads, kernel):
+    step, parts = result["step_ms"], result["parts_ms"]
+    names = {"mlp": "MLP, RMSprop", "convnet": "convnet, Adam", "mlp-torch": "MLP on torch tensors"}
+    matmuls = f"{parts['forward matmuls']:.2f} + {parts['backward matmuls']:.2f}"
+    if result["model"] == "mlp-torch":
+        matmuls = f"({matmuls})"
+    return (f"| {names[result['model']]} | {threads} | {kernel} | {step:.2f} | {result['torch_step_ms']:.2f} | "
+            f"{step / result['torch_step_ms']:.2f}x | {matmuls} | {parts['elementwise']:.2f} | "
+            f"{parts['optimizer']:.2f} | {parts['overhead']:.2f} | {100 * result['limit_ms'] / step:.0f}% |")
+
+
 def main(argv=None):
     arguments = parse_arguments(argv)
     if arguments.child:
@@ -273,24 +314,27 @@ def main(argv=None):
     kernels = ("shell", "auto") if kernels == "both" else (kernels,)
     print(f"{os.cpu_count()} CPUs visible, load average {os.getloadavg()[0]:.1f}, "
           f"OPENBLAS_CORETYPE={coretype or '(not set)'}")
-    for kernel, setting in [(kernel, setting) for kernel in kernels for setting in settings]:
-        environment = dict(os.environ)
-        if kernel == "auto":
-            environment.pop("OPENBLAS_CORETYPE", None)
-        for variable in machine.THREAD_VARIABLES:
-            if setting == "1":
-                environment[variable] = "1"
-        command = [sys.executable, __file__, "--child", "--model", arguments.model]
-        if arguments.steps:
-            command += ["--steps", str(arguments.steps)]
-        output = subprocess.run(command, env=environment, capture_output=True, text=True, check=True).stdout
-        results = json.loads(output.split("RESULTS ", 1)[1])
-        versions = results.pop()
+    combinations = [(kernel, setting) for kernel in kernels for setting in settings]
+    gathered = {combination: [] for combination in combinations}
+    for _ in range(arguments.runs):  # settings alternate, so that a busy spell touches them all
+        for combination in combinations:
+            gathered[combination].append(run_child(arguments, *combination))
+    rows = []
+    for (kernel, setting), runs in gathered.items():
+        versions = runs[0][1]
         chosen = "OpenBLAS's own choice" if kernel == "auto" else f"OPENBLAS_CORETYPE={coretype or '(not set)'}"
+        median_of = f"; medians of {len(runs)} runs" if len(runs) > 1 else ""
         print(f"\nthreads: {setting} (torch uses {versions['torch_threads']}); BLAS kernel: "
-              f"{versions['blas_kernel']} ({chosen}); numpy {versions['numpy']}, torch {versions['torch']}")
-        for result in results:
+              f"{versions['blas_kernel']} ({chosen}); numpy {versions['numpy']}, torch {versions['torch']}{median_of}")
+        for index in range(len(runs[0][0])):
+            result = median_result([results[index] for results, _ in runs])
             report(result, setting)
+            rows.append(markdown_row(result, "default" if setting == "default" else setting, versions["blas_kernel"]))
+    if arguments.markdown:
+        print("\n| step | threads | BLAS kernel | teachkeras | PyTorch | ratio | matmuls fwd + bwd | elementwise "
+              "| optimizer | overhead | GEMM limit reached |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print("\n".join(sorted(rows, key=lambda row: row.split(" | ")[0])))
     return 0
 
 
