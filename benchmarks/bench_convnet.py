@@ -29,7 +29,10 @@ Usage, from the repository root::
 
 On a machine shared with other work, timings vary from run to run; the ratio varies less,
 because the frameworks alternate. Prefer ``--threads 1`` (the default) when cores are busy:
-BLAS threads that wait for a busy core slow the frameworks down unevenly. numpy's OpenBLAS
+BLAS threads that wait for a busy core slow the frameworks down unevenly. With more than one thread
+the frameworks do not alternate: each is timed alone in a process of its own, because after its
+turn each library's idle worker threads keep spinning for a while (OpenBLAS's, torch's OpenMP
+pool), and in one process they would take cores from the other's turn. numpy's OpenBLAS
 picks its matrix kernels by CPU model unless ``OPENBLAS_CORETYPE`` names others; the first line
 printed says which ran (``benchmarks/machine.py``: on this project's AVX-512 machine the shell sets
 Haswell, AVX2, while PyTorch uses AVX-512).
@@ -62,6 +65,7 @@ def parse_arguments(argv=None):
     parser.add_argument("--data", choices=("mnist", "synthetic"), default="mnist",
                         help="mnist (default), or synthetic: seeded random images and labels of MNIST's shape")
     parser.add_argument("--child", choices=FRAMEWORKS, help=argparse.SUPPRESS)
+    parser.add_argument("--time-child", choices=FRAMEWORKS, help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if arguments.steps is not None and arguments.steps < 1:
         parser.error(f"--steps must be a positive integer, received {arguments.steps}")
@@ -187,8 +191,8 @@ def torch_trainer(seed, weights=None):
 TRAINERS = {"teachkeras": teachkeras_trainer, "torch": torch_trainer}
 
 
-def measure_time(arguments):
-    """Both frameworks in this process, taking turns every ``CHUNK`` batches, so that a busy
+def measure_time(arguments, frameworks=FRAMEWORKS):
+    """The ``frameworks`` in this process, taking turns every ``CHUNK`` batches, so that a busy
     machine slows both alike. Returns {framework: {steps, seconds, epoch_seconds, loss, accuracy,
     first_loss}}, ``first_loss`` being the loss on the first batch before any training."""
     machine.set_threads(arguments.threads)
@@ -198,7 +202,8 @@ def measure_time(arguments):
     epoch_steps = math.ceil(EPOCH_SAMPLES / arguments.batch_size)
     order = batches(len(images), arguments.batch_size, arguments.steps or epoch_steps, arguments.seed)
     ours = teachkeras_trainer(arguments.seed)
-    trainers = {"teachkeras": ours, "torch": torch_trainer(arguments.seed, ours.weights)}
+    every = {"teachkeras": ours, "torch": torch_trainer(arguments.seed, ours.weights)}
+    trainers = {name: every[name] for name in frameworks}
     first_losses = {name: trainer.loss(images[order[0]], targets[order[0]]) for name, trainer in trainers.items()}
     warmup = np.concatenate(batches(len(images), arguments.batch_size, 2, arguments.seed + 1))
     for trainer in trainers.values():
@@ -245,22 +250,34 @@ def run_memory_child(arguments):
 # ---------------------------------------------------------------- both, side by side
 
 
+def run_child(arguments, flag, framework, what):
+    """This script in a fresh process with ``flag framework``; the JSON it prints last."""
+    command = [sys.executable, os.path.abspath(__file__), flag, framework, "--threads", str(arguments.threads),
+               "--batch-size", str(arguments.batch_size), "--seed", str(arguments.seed), "--data", arguments.data]
+    if arguments.steps:
+        command += ["--steps", str(arguments.steps)]
+    finished = subprocess.run(command, capture_output=True, text=True)
+    if finished.returncode != 0:
+        raise SystemExit(f"bench_convnet: the {framework} {what} run failed:\n{finished.stderr}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
 def main(argv=None):
     arguments = parse_arguments(argv)
     if arguments.child:
         run_memory_child(arguments)
         return 0
-    memory = {}
+    if arguments.time_child:
+        print(json.dumps(measure_time(arguments, (arguments.time_child,))))
+        return 0
+    memory, times = {}, {}
     for framework in FRAMEWORKS:
-        command = [sys.executable, os.path.abspath(__file__), "--child", framework,
-                   "--threads", str(arguments.threads), "--batch-size", str(arguments.batch_size),
-                   "--seed", str(arguments.seed), "--data", arguments.data]
-        finished = subprocess.run(command, capture_output=True, text=True)
-        if finished.returncode != 0:
-            print(f"bench_convnet: the {framework} memory run failed:\n{finished.stderr}", file=sys.stderr)
-            return 1
-        memory[framework] = json.loads(finished.stdout.strip().splitlines()[-1])
-    results = measure_time(arguments)
+        memory[framework] = run_child(arguments, "--child", framework, "memory")
+    if arguments.threads == 1:
+        results = measure_time(arguments)
+    else:  # each framework alone in a process: idle worker threads of one would spin into the other's turns
+        results = {framework: run_child(arguments, "--time-child", framework, "timing")[framework]
+                   for framework in FRAMEWORKS}
     ours, theirs = results["teachkeras"], results["torch"]
     scope = "one epoch" if not arguments.steps else f"{ours['steps']} steps, scaled to one epoch"
     data = "MNIST" if arguments.data == "mnist" else "synthetic MNIST-shaped data (seeded)"
