@@ -482,6 +482,15 @@ def where_inputs(dtype, seed=30):
     return np.concatenate([specials, np.random.default_rng(seed).normal(scale=3.0, size=9000)]).astype(dtype)
 
 
+def assert_same_with_the_library_where(monkeypatch, results):
+    """``results()`` gives the same bytes through ``backend.where``'s bit route and through the library's
+    own ``where`` alone (inf * 0 makes NaN on purpose: numpy's RuntimeWarnings are silenced)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        fast = results()
+        library_where_only(monkeypatch)
+        assert fast == results()
+
+
 def library_where_only(monkeypatch):
     """Make backend.where hand every call to the library's own where (the clear form)."""
     from teachkeras import backend
@@ -499,7 +508,7 @@ def test_activations_through_where_are_bitwise_the_library_where(torch, monkeypa
 
     def results():
         out = {}
-        for name in SELECTING:  # inf * 0 makes NaN on purpose: numpy's RuntimeWarnings are silenced below
+        for name in SELECTING:
             function = activations.get(name)
             outputs = function(inputs)
             grad_inputs = activations.backward(function, grad, inputs, outputs)
@@ -507,10 +516,7 @@ def test_activations_through_where_are_bitwise_the_library_where(torch, monkeypa
         out["relu options"] = to_numpy(activations.relu(inputs, 0.1, 6.0, 0.5)).tobytes()
         return out
 
-    with np.errstate(invalid="ignore", over="ignore"):
-        fast = results()
-        library_where_only(monkeypatch)
-        assert fast == results()
+    assert_same_with_the_library_where(monkeypatch, results)
 
 
 @pytest.mark.parametrize("library", ["numpy", "torch"])
@@ -533,10 +539,7 @@ def test_activation_layers_through_where_are_bitwise_the_library_where(torch, mo
                 out.append(to_numpy(layer.alpha.grad).tobytes())
         return out
 
-    with np.errstate(invalid="ignore", over="ignore"):
-        fast = results()
-        library_where_only(monkeypatch)
-        assert fast == results()
+    assert_same_with_the_library_where(monkeypatch, results)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
