@@ -129,7 +129,7 @@ ALL = {function.__name__: function for function in _BACKWARD}
 
 
 def _plain_relu(x):
-    """``maximum(x, 0)`` by the fastest route for a float numpy array or torch tensor (issue 16).
+    """``maximum(x, 0)`` by the fastest route for a float numpy array or torch tensor.
 
     numpy: ``clip(x, 0, inf)``, whose loop is vectorised (``maximum`` with a scalar is not, in numpy
     2.4): 3x faster, the same numbers except that -0.0 stays -0.0, as in torch's relu. torch:
