@@ -168,8 +168,9 @@ class Sequential(Model):
                     layer.compute_input_gradient = True
             else:
                 grad = backward(grad)
-            for name in getattr(layer, "backward_cache", ()) if release else ():
-                setattr(layer, name, None)
+            if release:  # fit: what the layer kept for this backward alone can go now
+                for name in getattr(layer, "backward_cache", ()):
+                    setattr(layer, name, None)
         return grad
 
     def _backward_from_loss(self, y_true, y_pred, sample_weight):

@@ -50,7 +50,7 @@ import sys
 
 import array_api_compat
 
-from teachkeras.backend import namespace
+from teachkeras.backend import is_torch, namespace
 
 __all__ = ["add_quotient", "scratch"]
 
@@ -88,11 +88,10 @@ def add_quotient(target, scale, numerator, denominator, spare):
 
 def _one_pass_addcdiv(target, numerator, denominator):
     """True for float32 or float64 CPU tensors of one dtype that do not require a gradient."""
-    torch = sys.modules.get("torch")
-    if torch is None or not isinstance(target, torch.Tensor):  # numpy: no dearer test than this one
+    if not (is_torch(target) and is_torch(numerator) and is_torch(denominator)):
         return False
-    return (isinstance(numerator, torch.Tensor) and isinstance(denominator, torch.Tensor)
-            and target.device.type == "cpu" and target.dtype in (torch.float32, torch.float64)
+    torch = sys.modules["torch"]
+    return (target.device.type == "cpu" and target.dtype in (torch.float32, torch.float64)
             and numerator.dtype == denominator.dtype == target.dtype
             and numerator.device == denominator.device == target.device
             and not (target.requires_grad or numerator.requires_grad or denominator.requires_grad))
